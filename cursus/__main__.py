@@ -1,0 +1,5 @@
+"""Allow ``python -m cursus``."""
+
+from cursus.cli import main
+
+main()

@@ -1,0 +1,70 @@
+"""Output formats: each builder turns the course model into the files of one format."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from cursus.diagnostics import Diagnostics
+from cursus.model import LEARNER, Course
+from cursus.output import OutputFolder
+
+FORMATS = {
+    "web": "cursus.builders.web:WebBuilder",
+    "scorm12": "cursus.builders.scorm:Scorm12Builder",
+    "scorm2004": "cursus.builders.scorm:Scorm2004Builder",
+    "workbook": "cursus.builders.pdf:WorkbookBuilder",
+    "trainer": "cursus.builders.pdf:TrainerGuideBuilder",
+}
+"""Every format by name, imported only when it is built (WeasyPrint is slow to import)."""
+
+
+@dataclass
+class BuildOptions:
+    """Options from the command line that builders may use."""
+
+    strict: bool = False
+    module: str | None = None
+    """Build one module only (SCORM package or PDF handout)."""
+    single_sco: bool = False
+    """Pack the whole course as one SCO."""
+    extra: dict = field(default_factory=dict)
+
+
+class Builder:
+    """Base class: a builder writes one format's files for one view of the course."""
+
+    name: ClassVar[str] = ""
+    folder: ClassVar[str] = ""
+    """The folder below the output folder this format publishes."""
+    audience: ClassVar[str] = LEARNER
+    """``learner`` builders receive the course with all trainer-only content removed."""
+    merge: ClassVar[bool] = False
+    """True when several formats share the folder, so files are merged rather than the folder replaced."""
+
+    def __init__(self, options: BuildOptions, diagnostics: Diagnostics):
+        self.options = options
+        self.diagnostics = diagnostics
+
+    def build(self, course: Course, out: OutputFolder) -> None:
+        """Write this format's files."""
+        raise NotImplementedError
+
+
+def builder_class(name: str) -> type[Builder]:
+    """Import and return the builder registered under *name*."""
+    module_name, class_name = FORMATS[name].split(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def available() -> list[str]:
+    """Return the names of the formats whose builder exists in this installation."""
+    names = []
+    for name in FORMATS:
+        try:
+            builder_class(name)
+        except (ImportError, AttributeError):
+            continue
+        names.append(name)
+    return names

@@ -1,0 +1,161 @@
+"""Whole-course checks: ids, goal references, constructive alignment, knowledge checks and links."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from cursus.diagnostics import Diagnostics
+from cursus.loader import Loaded
+from cursus.model import Block, Course, Module
+
+ACTIVITIES = ("reflection", "exercise", "check", "case")
+"""Blocks that count as activities serving a learning goal."""
+ASSESSMENTS = ("reflection", "check")
+"""Blocks through which a goal is reflected on or assessed."""
+STORED = ("reflection", "exercise", "check", "case")
+"""Blocks whose ids must be unique in the course (answers and progress are stored under them)."""
+
+
+def check_course(loaded: Loaded, diagnostics: Diagnostics) -> None:
+    """Run every whole-course check on a loaded course."""
+    course = loaded.course
+    if course is None:
+        return
+    _check_module_ids(course, diagnostics)
+    _check_block_ids(course, diagnostics)
+    for part in course.parts:
+        for module in part.modules:
+            _check_part(module, part.id, diagnostics)
+            _check_goals(module, diagnostics)
+            _check_blocks(module, diagnostics)
+    _check_links(course, loaded, diagnostics)
+    _check_schedule(course, loaded, diagnostics)
+    _check_terms(course, diagnostics)
+
+
+def _where(block: Block) -> str:
+    """Name a block in a key path: ``check[kc-1]``."""
+    return f"{block.kind}[{block.id}]" if block.id else block.kind
+
+
+def _check_module_ids(course: Course, diagnostics: Diagnostics) -> None:
+    """Report two modules with the same id."""
+    seen: dict[str, Module] = {}
+    for module in course.modules:
+        if module.id in seen:
+            other = seen[module.id]
+            diagnostics.error(module.path, module.lines.of("id"), "id", f"module id '{module.id}' is also used by {other.path.name}")
+        seen.setdefault(module.id, module)
+
+
+def _check_block_ids(course: Course, diagnostics: Diagnostics) -> None:
+    """Report reflections, exercises, checks and cases that share an id."""
+    seen: dict[str, tuple[Module, Block]] = {}
+    for module in course.modules:
+        for block in module.blocks():
+            if block.kind not in STORED or not block.id:
+                continue
+            if block.id in seen:
+                other_module, other = seen[block.id]
+                diagnostics.error(module.path, block.line, f"{_where(block)}.id", f"id '{block.id}' is also used in {other_module.path.name}:{other.line}")
+            seen.setdefault(block.id, (module, block))
+
+
+def _check_part(module: Module, part_id: str, diagnostics: Diagnostics) -> None:
+    """Report a module whose front matter names another part than course.yml lists it in."""
+    if module.part and module.part != part_id:
+        diagnostics.error(module.path, module.lines.of("part"), "part", f"the module says part '{module.part}' but course.yml lists it under '{part_id}'")
+
+
+def _check_goals(module: Module, diagnostics: Diagnostics) -> None:
+    """Check goal ids, goal references and constructive alignment in one module."""
+    ids = [goal.id for goal in module.goals]
+    if not ids:
+        diagnostics.warning(module.path, module.lines.of("goals"), "goals", "the module has no learning goals")
+    for index, goal in enumerate(module.goals):
+        if ids.index(goal.id) != index:
+            diagnostics.error(module.path, goal.line, f"goals[{index}].id", f"goal id '{goal.id}' is used twice in this module")
+    served: dict[str, set[str]] = defaultdict(set)
+    for block in module.blocks():
+        for goal in block.goals:
+            if goal not in ids:
+                known = ", ".join(ids) or "none"
+                diagnostics.error(module.path, block.line, f"{_where(block)}.goals", f"unknown goal '{goal}' (this module's goals: {known})")
+            served[goal].add(block.kind)
+    for index, goal in enumerate(module.goals):
+        kinds = served.get(goal.id, set())
+        if not kinds & set(ACTIVITIES):
+            diagnostics.error(module.path, goal.line, f"goals[{index}]", f"goal '{goal.id}' is not served by any activity; name it in a reflection, exercise, check or case (goals={goal.id})")
+        elif not kinds & set(ASSESSMENTS):
+            diagnostics.warning(module.path, goal.line, f"goals[{index}]", f"goal '{goal.id}' is never reflected on or assessed; add a reflection or check for it")
+
+
+def _check_blocks(module: Module, diagnostics: Diagnostics) -> None:
+    """Check knowledge checks, numeric attributes and sources of one module."""
+    for block in module.blocks():
+        where = _where(block)
+        for key in ("duration", "lines"):
+            if key in block.attrs and not str(block.attrs[key]).isdigit():
+                diagnostics.error(module.path, block.line, f"{where}.{key}", f"expected a whole number, got '{block.attrs[key]}'")
+        if block.kind == "check":
+            _check_check(module, block, where, diagnostics)
+        if block.kind == "sources":
+            for source in block.sources:
+                if not source.urls:
+                    diagnostics.warning(module.path, block.line, where, f"the reference '{source.text[:60]}' has no URL")
+            if not block.sources:
+                diagnostics.error(module.path, block.line, where, "the sources block has no list of references")
+
+
+def _check_check(module: Module, block: Block, where: str, diagnostics: Diagnostics) -> None:
+    """Check that a knowledge check has options and a valid set of correct answers."""
+    mode = block.attrs.get("mode", "single")
+    correct = sum(option.correct for option in block.options)
+    if mode not in ("single", "multiple"):
+        diagnostics.error(module.path, block.line, f"{where}.mode", f"mode must be 'single' or 'multiple', got '{mode}'")
+    if len(block.options) < 2:
+        diagnostics.error(module.path, block.line, f"{where}.options", "a knowledge check needs at least two options written as '- [ ] ...' and '- [x] ...'")
+    elif correct == 0:
+        diagnostics.error(module.path, block.line, f"{where}.options", "no option is marked correct; mark the right answer with '- [x]'")
+    elif mode == "single" and correct > 1:
+        diagnostics.error(module.path, block.line, f"{where}.options", f"{correct} options are marked correct; a single-choice check needs exactly one (or set mode=multiple)")
+    for index, option in enumerate(block.options):
+        if not option.feedback_html:
+            diagnostics.warning(module.path, option.line, f"{where}.options[{index}]", "this option has no feedback; indent a paragraph under it explaining why it is right or wrong")
+    if not block.text:
+        diagnostics.error(module.path, block.line, f"{where}.question", "the knowledge check has no question before its options")
+
+
+def _check_links(course: Course, loaded: Loaded, diagnostics: Diagnostics) -> None:
+    """Check that links to modules and anchors point at something that exists."""
+    by_path = {module.path.resolve(): module for module in course.modules}
+    for link in loaded.links:
+        target = by_path.get(Path(link.target).resolve())
+        if target is None:
+            diagnostics.error(link.path, link.line, "link", f"the link to '{Path(link.target).name}' does not point at a module of this course")
+            continue
+        anchors = {h.id for h in target.headings} | {b.id for b in target.blocks() if b.id}
+        if link.fragment and link.fragment not in anchors:
+            diagnostics.error(link.path, link.line, "link", f"the anchor '#{link.fragment}' does not exist in {target.path.name}")
+
+
+def _check_schedule(course: Course, loaded: Loaded, diagnostics: Diagnostics) -> None:
+    """Check that the trainer schedule names existing modules."""
+    ids = {module.id for module in course.modules}
+    config = course.root / "course.yml"
+    for s, session in enumerate(course.schedule):
+        for m, module_id in enumerate(session.modules):
+            if module_id not in ids:
+                line = loaded.course_lines.of("schedule", s, "modules", m)
+                diagnostics.error(config, line, f"schedule[{s}].modules[{m}]", f"unknown module id '{module_id}'")
+
+
+def _check_terms(course: Course, diagnostics: Diagnostics) -> None:
+    """Warn about a glossary term defined in two places."""
+    seen: dict[str, Module] = {}
+    for module, term in course.terms():
+        key = term.title.casefold()
+        if key in seen:
+            diagnostics.warning(module.path, term.line, f"term[{term.title}]", f"the term is also defined in {seen[key].path.name}")
+        seen.setdefault(key, module)

@@ -1,0 +1,121 @@
+"""The command line: parse options, call one worker function, report."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+
+import click
+
+from cursus import __version__
+from cursus.builders import FORMATS, BuildOptions
+from cursus.diagnostics import Diagnostics
+
+COURSE = click.argument("course", type=click.Path(path_type=Path), default="modules", required=False)
+STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+
+
+class Console:
+    """Print diagnostics and progress to stderr; the pipeline never prints itself."""
+
+    def __init__(self, quiet: bool = False):
+        self.quiet = quiet
+
+    def diagnostics(self, diagnostics: Diagnostics) -> None:
+        for item in diagnostics.errors + diagnostics.warnings:
+            colour = "red" if item.severity == "error" else "yellow"
+            click.secho(str(item), fg=colour, err=True)
+
+    @contextlib.contextmanager
+    def step(self, name: str):
+        start = time.perf_counter()
+        if not self.quiet and name not in ("load", "check"):
+            click.echo(f"  {name} ...", err=True, nl=False)
+        yield
+        if not self.quiet and name not in ("load", "check"):
+            click.echo(f" {time.perf_counter() - start:.2f} s", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cursus")
+def main() -> None:
+    """Turn a course written in Markdown into SCORM packages, a website and PDF workbooks."""
+
+
+@main.command("check")
+@COURSE
+@STRICT
+def check_command(course: Path, strict: bool) -> None:
+    """Check COURSE (default: modules/) and print a summary with the goal alignment table."""
+    from cursus.build import check
+    from cursus.summary import summary_lines
+
+    loaded = check(course, strict, Console())
+    click.echo("\n".join(summary_lines(loaded.course)))
+
+
+@main.command("build")
+@COURSE
+@click.option("--format", "-f", "formats", multiple=True, type=click.Choice(list(FORMATS)), help="Output format; repeat for several (default: all).")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default="build", show_default=True, help="Output folder.")
+@click.option("--module", "module", metavar="ID", help="Build one module only (SCORM package, PDF handout).")
+@click.option("--single-sco", is_flag=True, help="Pack the whole course as one SCO (SCORM formats).")
+@STRICT
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
+def build_command(course: Path, formats: tuple, out: Path, module: str | None, single_sco: bool, strict: bool, quiet: bool) -> None:
+    """Build COURSE (default: modules/) into the output folder."""
+    from cursus.build import build
+
+    options = BuildOptions(strict=strict, module=module, single_sco=single_sco)
+    build(course, out, list(formats), options, Console(quiet))
+    if not quiet:
+        click.echo(f"Built {', '.join(formats or FORMATS)} into {out}/", err=True)
+
+
+@main.command("serve")
+@COURSE
+@click.option("--port", "-p", default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default="build", show_default=True, help="Output folder.")
+def serve_command(course: Path, port: int, out: Path) -> None:
+    """Preview the web version of COURSE on 127.0.0.1, rebuilding and reloading on every change."""
+    from cursus.serve import serve
+
+    serve(course, out, port)
+
+
+@main.command("verify")
+@click.argument("package", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_command(package: Path) -> None:
+    """Check a SCORM PACKAGE.zip before uploading it to an LMS."""
+    from cursus.verify import verify
+
+    verify(package)
+
+
+@main.group("new")
+def new_group() -> None:
+    """Create a course or a module from a template."""
+
+
+@new_group.command("course")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--title", default="Nieuwe cursus", help="The course title.")
+@click.option("--language", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+def new_course_command(directory: Path, title: str, language: str) -> None:
+    """Create a minimal valid course in DIRECTORY."""
+    from cursus.scaffold import new_course
+
+    click.echo(f"Created {new_course(directory, title, language)}")
+
+
+@new_group.command("module")
+@click.argument("name")
+@click.option("--course", "course", type=click.Path(path_type=Path), default="modules", show_default=True)
+@click.option("--title", default=None, help="The module title (default: from NAME).")
+@click.option("--part", default=None, help="The id of the part to add it to (default: the last part).")
+def new_module_command(name: str, course: Path, title: str | None, part: str | None) -> None:
+    """Create module NAME in the course and list it in course.yml."""
+    from cursus.scaffold import new_module
+
+    click.echo(f"Created {new_module(course, name, title, part)}")

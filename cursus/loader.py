@@ -1,0 +1,201 @@
+"""Load a course folder into the model: read, validate and render every file once."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+
+from cursus.blocks import parse_body
+from cursus.diagnostics import Diagnostics, display_path
+from cursus.model import Course, Goal, Module, Part, Session
+from cursus.render import LinkRef, ModuleContext, Renderer
+from cursus.schema import COURSE, MODULE, validate
+from cursus.source import Lines, load_yaml, read_text, split_front_matter
+
+
+@dataclass
+class Loaded:
+    """A loaded course plus what only the checks need: the internal links to verify."""
+
+    course: Course | None
+    links: list[LinkRef]
+    course_lines: Lines | None
+    listed: dict[str, list[int]]
+    """Module names as course.yml lists them, with the lines where they appear."""
+
+
+def load_course(root: Path, diagnostics: Diagnostics) -> Loaded:
+    """Load ``course.yml`` and every module it lists; report problems instead of raising."""
+    root = Path(root)
+    config_path = root / "course.yml"
+    if not root.is_dir():
+        diagnostics.error(root, 0, "", "the course folder does not exist")
+        return Loaded(None, [], None, {})
+    if not config_path.is_file():
+        diagnostics.error(config_path, 0, "", "course.yml is missing: every course folder needs one (see 'cursus new course')")
+        return Loaded(None, [], None, {})
+    parsed = _read_yaml_file(config_path, diagnostics)
+    if parsed is None:
+        return Loaded(None, [], None, {})
+    config, lines = parsed
+    if not isinstance(config, dict):
+        diagnostics.error(config_path, 1, "", "course.yml must be a mapping of keys and values")
+        return Loaded(None, [], lines, {})
+    if not validate(config, COURSE, lines, config_path, diagnostics):
+        return Loaded(None, [], lines, {})
+    listed = _listed_modules(config, lines)
+    files = _module_files(root, config, lines, config_path, diagnostics)
+    renderer = Renderer({path.resolve(): module_id for path, module_id in _peek_ids(files)})
+    modules: dict[str, Module] = {}
+    links: list[LinkRef] = []
+    for stem, path in files.items():
+        module = _load_module(root, stem, path, renderer, diagnostics, links)
+        if module:
+            modules[stem] = module
+    return Loaded(_course(root, config, modules), links, lines, listed)
+
+
+def _read_yaml_file(path: Path, diagnostics: Diagnostics):
+    """Read and parse a YAML file, or report why it cannot be read."""
+    text = read_text(path, diagnostics)
+    if text is None:
+        return None
+    if not text.strip():
+        diagnostics.error(path, 0, "", "the file is empty")
+        return None
+    return load_yaml(text, path, diagnostics)
+
+
+def _listed_modules(config: dict, lines: Lines) -> dict[str, list[int]]:
+    """Return every module name course.yml lists, with the lines it is listed on."""
+    listed: dict[str, list[int]] = {}
+    for p, part in enumerate(config["parts"]):
+        for m, name in enumerate(part["modules"]):
+            listed.setdefault(str(name), []).append(lines.of("parts", p, "modules", m))
+    return listed
+
+
+def _module_files(root: Path, config: dict, lines: Lines, config_path: Path, diagnostics: Diagnostics) -> dict[str, Path]:
+    """Find the file of every listed module; report missing, doubled and unlisted ones."""
+    files: dict[str, Path] = {}
+    for p, part in enumerate(config["parts"]):
+        for m, name in enumerate(part["modules"]):
+            where = ("parts", p, "modules", m)
+            key = f"parts[{p}].modules[{m}]"
+            name = str(name)
+            if name in files:
+                diagnostics.error(config_path, lines.of(*where), key, f"module '{name}' is listed twice")
+                continue
+            path = _module_path(root, name)
+            if path is None:
+                diagnostics.error(config_path, lines.of(*where), key, f"module '{name}' not found: expected {name}.md or {name}/index.md")
+                continue
+            if not _inside(path, root):
+                diagnostics.error(config_path, lines.of(*where), key, f"module '{name}' lies outside the course folder")
+                continue
+            files[name] = path
+    for stem, path in _all_module_files(root).items():
+        if stem not in files:
+            diagnostics.error(path, 0, "", f"this module is not listed in course.yml; add '{stem}' to a part's modules")
+    return files
+
+
+def _module_path(root: Path, name: str) -> Path | None:
+    """Return the Markdown file of module *name*, or None."""
+    if "/" in name or "\\" in name or name.startswith("."):
+        return None
+    for candidate in (root / f"{name}.md", root / name / "index.md"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _all_module_files(root: Path) -> dict[str, Path]:
+    """Return every Markdown module in the folder, by the name course.yml would list it under."""
+    found = {p.stem: p for p in root.glob("*.md") if p.name.lower() != "readme.md" and not p.name.startswith("_")}
+    found.update({p.parent.name: p for p in root.glob("*/index.md")})
+    return found
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Tell whether *path*, symlinks resolved, lies in *root*."""
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _peek_ids(files: dict[str, Path]):
+    """Yield (path, id) for every module whose front matter names an id, for link resolution."""
+    import re
+
+    for path in files.values():
+        try:
+            head = path.read_text("utf-8-sig", errors="replace")[:4000]
+        except OSError:
+            continue
+        found = re.search(r"^id:\s*['\"]?([a-z0-9-]+)", head, re.M)
+        if found:
+            yield path, found.group(1)
+
+
+def _load_module(root: Path, stem: str, path: Path, renderer: Renderer, diagnostics: Diagnostics, links: list) -> Module | None:
+    """Read one module file: front matter, then its rendered body."""
+    text = read_text(path, diagnostics)
+    if text is None:
+        return None
+    if not text.strip():
+        diagnostics.error(path, 0, "", "the module file is empty; it needs front matter between '---' lines")
+        return None
+    split = split_front_matter(text)
+    if split is None:
+        diagnostics.error(path, 1, "", "the module must start with front matter between '---' lines (id, title, duration, goals)")
+        return None
+    front_text, body, body_line = split
+    parsed = load_yaml(front_text, path, diagnostics, first_line=2)
+    if parsed is None:
+        return None
+    meta, lines = parsed
+    if not isinstance(meta, dict):
+        diagnostics.error(path, 2, "", "the front matter must be a mapping of keys and values")
+        return None
+    if not validate(meta, MODULE, lines, path, diagnostics):
+        return None
+    context = ModuleContext(path, meta["id"], root, diagnostics)
+    nodes = parse_body(body, body_line, path, diagnostics)
+    rendered = renderer.render_module(nodes, context)
+    links.extend(context.links)
+    goals = tuple(Goal(g["id"], str(g["text"]).strip(), lines.of("goals", i, "id")) for i, g in enumerate(meta["goals"]))
+    return Module(
+        id=meta["id"], title=str(meta["title"]).strip(), part=meta.get("part", ""), duration=meta["duration"],
+        summary=str(meta.get("summary", "")).strip(), goals=goals, body=rendered,
+        headings=tuple(context.headings), media=tuple(sorted(context.media.values(), key=lambda m: m.target)),
+        path=path, stem=stem, lines=lines,
+    )
+
+
+def _course(root: Path, config: dict, modules: dict[str, Module]) -> Course:
+    """Assemble the course from its configuration and loaded modules."""
+    parts = tuple(
+        Part(part["id"], str(part["title"]), tuple(modules[str(n)] for n in part["modules"] if str(n) in modules))
+        for part in config["parts"]
+    )
+    completion = config.get("completion") or {}
+    schedule = tuple(
+        Session(str(s["title"]), s["minutes"], tuple(s.get("modules") or ()), str(s.get("note", "")).strip())
+        for s in config.get("schedule") or ()
+    )
+    date = config.get("date")
+    return Course(
+        id=config["id"], title=str(config["title"]).strip(), subtitle=str(config.get("subtitle", "")).strip(),
+        language=config["language"], version=str(config["version"]), date=date if isinstance(date, datetime.date) else None,
+        authors=tuple(config["authors"]), license=str(config["license"]), license_url=str(config.get("license_url", "")),
+        description=str(config["description"]).strip(), keywords=tuple(config.get("keywords") or ()),
+        audience=tuple(config.get("audience") or ()), study_load=config.get("study_load") or 0,
+        based_on=str(config.get("based_on", "")).strip(), completion_rule=completion.get("rule", "pages"),
+        mastery_score=completion.get("mastery_score", 70),
+        answer_storage=(config.get("answers") or {}).get("storage", "browser-and-lms"),
+        theme=dict(config.get("theme") or {}), schedule=schedule, parts=parts, root=root,
+    )

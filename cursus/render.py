@@ -1,0 +1,253 @@
+"""Render Markdown once: prose and blocks into HTML, with links and images resolved and checked."""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+import textwrap
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+import markdown
+from markdown.extensions.toc import slugify
+from markdown.treeprocessors import Treeprocessor
+
+from cursus.blocks import RawBlock, Text
+from cursus.diagnostics import Diagnostics
+from cursus.model import Block, Heading, Html, Media, Option, Source
+
+EXTENSIONS = ["tables", "attr_list", "def_list", "sane_lists", "abbr"]
+OPTION = re.compile(r"^[-*+]\s+\[([ xX])\]\s+(.*)$")
+URL = re.compile(r"https?://[^\s<>\)\]]+")
+SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+@dataclass
+class LinkRef:
+    """An internal link whose anchor can only be checked once every module is rendered."""
+
+    path: Path
+    line: int
+    target: Path
+    fragment: str
+
+
+@dataclass
+class ModuleContext:
+    """What the renderer learns while rendering one module."""
+
+    path: Path
+    module_id: str
+    root: Path
+    diagnostics: Diagnostics
+    media: dict[str, Media] = field(default_factory=dict)
+    links: list[LinkRef] = field(default_factory=list)
+    used_ids: set[str] = field(default_factory=set)
+    headings: list[Heading] = field(default_factory=list)
+    segment_text: str = ""
+    segment_line: int = 0
+    level: int = 1
+    """The level of the last heading seen; a block's own heading goes one below it."""
+
+    def line_of(self, needle: str) -> int:
+        """Return the line of the current segment where *needle* first appears."""
+        for offset, text in enumerate(self.segment_text.split("\n")):
+            if needle in text:
+                return self.segment_line + offset
+        return self.segment_line
+
+    def unique(self, slug: str) -> str:
+        """Return *slug*, numbered if the module already uses it."""
+        base, number = slug or "section", 1
+        while slug in self.used_ids or not slug:
+            number += 1
+            slug = f"{base}-{number}"
+        self.used_ids.add(slug)
+        return slug
+
+
+class _Links(Treeprocessor):
+    """Resolve relative links and images against the module file, confined to the course folder."""
+
+    def __init__(self, md, renderer: Renderer):
+        super().__init__(md)
+        self.renderer = renderer
+
+    def run(self, root: etree.Element) -> None:
+        ctx = self.renderer.context
+        for element in root.iter():
+            if element.tag == "a" and element.get("href"):
+                element.set("href", self.renderer.resolve(element.get("href"), ctx, image=False))
+            elif element.tag == "img":
+                if not (element.get("alt") or "").strip():
+                    ctx.diagnostics.error(ctx.path, ctx.line_of(element.get("src", "")), "image", "this image has no alt text; describe it for readers who cannot see it")
+                element.set("src", self.renderer.resolve(element.get("src", ""), ctx, image=True))
+            elif element.tag == "h1":
+                ctx.diagnostics.error(ctx.path, ctx.line_of(element.text or "#"), "heading", "use '##' for sections: the module title is the page's only level-1 heading")
+
+
+class _Extension(markdown.Extension):
+    def __init__(self, renderer: Renderer):
+        super().__init__()
+        self.renderer = renderer
+
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_Links(md, self.renderer), "cursus-links", 1)
+
+
+class Renderer:
+    """One Markdown converter for a whole course; ``render_module`` renders a module's body."""
+
+    def __init__(self, modules_by_path: dict[Path, str]):
+        self.modules_by_path = modules_by_path
+        self.context: ModuleContext | None = None
+        self.md = markdown.Markdown(
+            extensions=EXTENSIONS + ["toc", _Extension(self)],
+            extension_configs={"toc": {"slugify": self._slugify, "toc_depth": "2-3"}},
+            output_format="html",
+        )
+
+    def _slugify(self, value: str, separator: str) -> str:
+        return self.context.unique(slugify(value, separator))
+
+    def render_module(self, nodes: list, context: ModuleContext) -> tuple:
+        """Render a module body's parsed nodes into model nodes."""
+        self.context = context
+        context.level = 1
+        return tuple(self._node(node) for node in nodes)
+
+    def _node(self, node):
+        if isinstance(node, Text):
+            return Html(self.markdown(node.text, node.line))
+        return self._block(node)
+
+    def markdown(self, text: str, line: int) -> str:
+        """Convert one piece of Markdown, noting its headings for the module's contents."""
+        ctx = self.context
+        ctx.segment_text, ctx.segment_line = text, line
+        self.md.reset()
+        html = self.md.convert(textwrap.dedent(text))
+        for token in _flatten(self.md.toc_tokens):
+            ctx.headings.append(Heading(token["level"], token["id"], _plain(token["name"])))
+            ctx.level = token["level"]
+        return html
+
+    def inline(self, text: str, line: int) -> str:
+        """Convert a one-line piece of Markdown without the surrounding paragraph."""
+        html = self.markdown(text, line)
+        return re.sub(r"^<p>(.*)</p>$", r"\1", html, flags=re.S)
+
+    def _block(self, raw: RawBlock) -> Block:
+        """Render one block and its children."""
+        ctx = self.context
+        level = min(ctx.level + 1, 6)
+        ctx.level = level
+        block_id = raw.id or ctx.unique(slugify(raw.title or raw.kind, "-"))
+        if raw.id:
+            ctx.used_ids.add(raw.id)
+        goals = tuple(g for g in re.split(r"[\s,]+", raw.attrs.get("goals", "")) if g)
+        options: tuple = ()
+        sources: tuple = ()
+        if raw.kind == "check":
+            body, options = self._check(raw)
+        elif raw.kind == "sources":
+            body, sources = self._sources(raw)
+        else:
+            body = tuple(self._node(child) for child in raw.children)
+        ctx.level = level - 1
+        text = _plain("".join(n.html for n in body if isinstance(n, Html)))
+        return Block(raw.kind, block_id, raw.title, goals, dict(raw.attrs), body, raw.line, text, options, sources, level)
+
+    def _check(self, raw: RawBlock) -> tuple[tuple, tuple]:
+        """Split a knowledge check into its question and its options with feedback."""
+        question: list[str] = []
+        options: list[list] = []  # [mark, label, feedback lines, line]
+        for child in raw.children:
+            if not isinstance(child, Text):
+                continue
+            for offset, line in enumerate(child.text.split("\n")):
+                found = OPTION.match(line)
+                if found:
+                    options.append([found.group(1), found.group(2), [], child.line + offset])
+                elif options and (not line.strip() or line.startswith((" ", "\t"))):
+                    options[-1][2].append(line)
+                elif options:
+                    self.context.diagnostics.error(self.context.path, child.line + offset, "check.options", "text after the options must be indented (4 spaces) to belong to an option's feedback")
+                else:
+                    question.append(line)
+        rendered = tuple(
+            Option(self.inline(label, line), mark.lower() == "x", self.markdown("\n".join(feedback), line + 1) if "".join(feedback).strip() else "", line)
+            for mark, label, feedback, line in options
+        )
+        body = [Html(self.markdown("\n".join(question), raw.line + 1))]
+        body += [self._block(child) for child in raw.children if isinstance(child, RawBlock)]
+        return tuple(body), rendered
+
+    def _sources(self, raw: RawBlock) -> tuple[tuple, tuple]:
+        """Render a sources block and pick out its references and their URLs."""
+        items: list[tuple[str, int]] = []
+        for child in raw.children:
+            if isinstance(child, Text):
+                for offset, line in enumerate(child.text.split("\n")):
+                    if re.match(r"^\s*(?:[-*+]|\d+\.)\s+", line):
+                        items.append((re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", "", line), child.line + offset))
+                    elif line.strip() and items:
+                        items[-1] = (items[-1][0] + " " + line.strip(), items[-1][1])
+        sources = tuple(
+            Source(self.inline(text, line), _plain(self.inline(text, line)), tuple(u.rstrip(".,;") for u in URL.findall(text)))
+            for text, line in items
+        )
+        body = tuple(self._node(child) for child in raw.children)
+        return body, sources
+
+    def resolve(self, url: str, ctx: ModuleContext, image: bool) -> str:
+        """Return the output URL for a link or image, recording media and internal links."""
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc:
+            if parts.scheme.lower() not in SAFE_SCHEMES:
+                ctx.diagnostics.error(ctx.path, ctx.line_of(url), "link", f"links with '{parts.scheme}:' are not allowed: {url}")
+                return "#"
+            return url
+        if not parts.path:
+            if parts.fragment:
+                ctx.links.append(LinkRef(ctx.path, ctx.line_of(url), ctx.path, parts.fragment))
+            return url
+        what = "image" if image else "link"
+        if parts.path.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", parts.path):
+            ctx.diagnostics.error(ctx.path, ctx.line_of(url), what, f"'{url}' is an absolute path; use a path relative to the module file")
+            return "#"
+        target = (ctx.path.parent / unquote(parts.path))
+        try:
+            inside = target.resolve().relative_to(ctx.root.resolve())
+        except ValueError:
+            ctx.diagnostics.error(ctx.path, ctx.line_of(url), what, f"'{url}' points outside the course folder")
+            return "#"
+        if target.suffix == ".md" and not image:
+            ctx.links.append(LinkRef(ctx.path, ctx.line_of(url), target.resolve(), parts.fragment))
+            module_id = self.modules_by_path.get(target.resolve(), "")
+            page = f"{module_id}.html" if module_id else "#"
+            return f"{page}#{parts.fragment}" if parts.fragment else page
+        if not target.is_file():
+            ctx.diagnostics.error(ctx.path, ctx.line_of(url), what, f"'{url}' does not exist (looked for {inside.as_posix()})")
+            return "#"
+        out = "media/" + PurePosixPath(inside.as_posix()).as_posix()
+        ctx.media[out] = Media(target.resolve(), out)
+        return out
+
+
+def _flatten(tokens: list) -> list:
+    """Flatten the nested toc tokens of Python-Markdown."""
+    flat = []
+    for token in tokens:
+        flat.append(token)
+        flat.extend(_flatten(token.get("children", [])))
+    return flat
+
+
+def _plain(html: str) -> str:
+    """Return the text of an HTML fragment, tags removed, whitespace folded."""
+    text = re.sub(r"<[^>]+>", " ", html)
+    text = htmllib.unescape(text)
+    return re.sub(r"\s+", " ", text).strip()

@@ -1,0 +1,68 @@
+"""Jinja2 environment: a course's own templates first, then the built-in ones; UI strings per language."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+import yaml
+
+from cursus.model import Course
+
+BUILTIN = Path(__file__).resolve().parent.parent / "templates"
+"""The built-in templates and static assets (``templates/`` at the top of the repository)."""
+
+
+def search_path(course: Course) -> list[Path]:
+    """Return the template folders in lookup order: the course's ``templates/`` overrides the built-in ones."""
+    own = course.root / "templates"
+    return [own, BUILTIN] if own.is_dir() else [BUILTIN]
+
+
+def environment(course: Course) -> jinja2.Environment:
+    """Return a strict, autoescaping Jinja2 environment for a course."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in search_path(course)]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    strings = ui_strings(course.language, tuple(search_path(course)))
+    env.globals["t"] = lambda key, **values: strings[key].format(**values) if values else strings[key]
+    env.globals["course"] = course
+    env.filters["minutes"] = lambda m: format_minutes(m, strings)
+    return env
+
+
+@lru_cache(maxsize=8)
+def ui_strings(language: str, folders: tuple[Path, ...]) -> dict[str, str]:
+    """Return the UI strings for *language*: English as the base, the language's file over it."""
+    strings: dict[str, str] = {}
+    for name in ("en", language):
+        for folder in reversed(folders):
+            path = folder / "i18n" / f"{name}.yml"
+            if path.is_file():
+                strings.update(yaml.safe_load(path.read_text("utf-8")) or {})
+    return strings
+
+
+def find_static(course: Course, name: str) -> Path:
+    """Return a static asset from the template search path (``static/<name>``)."""
+    for folder in search_path(course):
+        candidate = folder / "static" / name
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(name)
+
+
+def format_minutes(minutes: int, strings: dict[str, str]) -> str:
+    """Format a duration as '45 min' or '2 u 30 min' in the course's language."""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return strings["duration_minutes"].format(minutes=rest)
+    if not rest:
+        return strings["duration_hours"].format(hours=hours)
+    return strings["duration_hours_minutes"].format(hours=hours, minutes=rest)
