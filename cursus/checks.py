@@ -142,6 +142,8 @@ def _check_links(course: Course, loaded: Loaded, diagnostics: Diagnostics) -> No
 
 def _check_schedule(course: Course, loaded: Loaded, diagnostics: Diagnostics) -> None:
     """Check that the trainer schedule names existing modules."""
+    if len(course.modules) < len(loaded.listed):
+        return  # a module failed to load; its own error says why, unknown ids here would only echo it
     ids = {module.id for module in course.modules}
     config = course.root / "course.yml"
     for s, session in enumerate(course.schedule):

@@ -178,10 +178,13 @@ def _load_module(root: Path, stem: str, path: Path, renderer: Renderer, diagnost
 
 def _course(root: Path, config: dict, modules: dict[str, Module]) -> Course:
     """Assemble the course from its configuration and loaded modules."""
-    parts = tuple(
-        Part(part["id"], str(part["title"]), tuple(modules[str(n)] for n in part["modules"] if str(n) in modules))
-        for part in config["parts"]
-    )
+    placed: set[str] = set()
+    parts = []
+    for part in config["parts"]:
+        names = [str(n) for n in part["modules"] if str(n) in modules and str(n) not in placed]
+        placed.update(names)
+        parts.append(Part(part["id"], str(part["title"]), tuple(modules[n] for n in names)))
+    parts = tuple(parts)
     completion = config.get("completion") or {}
     schedule = tuple(
         Session(str(s["title"]), s["minutes"], tuple(s.get("modules") or ()), str(s.get("note", "")).strip())

@@ -58,13 +58,7 @@ def load_yaml(text: str, path: Path, diagnostics: Diagnostics, first_line: int =
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         value = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + first_line if mark else first_line
-        problem = (exc.problem or exc.context or "invalid YAML").strip()
-        source_lines = text.split("\n")
-        if mark and mark.line < len(source_lines) and "\t" in source_lines[mark.line]:
-            problem = "a tab character is used for indentation; YAML needs spaces"
-        diagnostics.error(path, line, "", f"invalid YAML: {problem}")
+        diagnostics.error(path, *_yaml_problem(exc, text, first_line))
         return None
     except yaml.YAMLError as exc:
         diagnostics.error(path, first_line, "", f"invalid YAML: {exc}")
@@ -72,6 +66,20 @@ def load_yaml(text: str, path: Path, diagnostics: Diagnostics, first_line: int =
     if node is not None:
         _record_lines(node, (), lines, path, diagnostics)
     return value, lines
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, first_line: int) -> tuple[int, str, str]:
+    """Return (line, key, message) for a YAML syntax error, pointing at where the mistake starts."""
+    mark = exc.context_mark or exc.problem_mark
+    line = (mark.line if mark else 0) + first_line
+    problem = (exc.problem or exc.context or "invalid YAML").strip()
+    if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
+        problem += f" (noticed on line {exc.problem_mark.line + first_line})"
+    source_lines = text.split("\n")
+    bad = exc.problem_mark.line if exc.problem_mark else -1
+    if 0 <= bad < len(source_lines) and "\t" in source_lines[bad]:
+        line, problem = bad + first_line, "a tab character is used for indentation; YAML needs spaces"
+    return line, "", f"invalid YAML: {problem}"
 
 
 def _record_lines(node: yaml.Node, path: tuple, lines: Lines, file: Path, diagnostics: Diagnostics) -> None:

@@ -1,0 +1,60 @@
+"""Property: whatever the front matter and block content, cursus reports problems, never a traceback."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOTS, run
+
+FRONT = """---
+id: een
+title: Module één
+duration: 30
+goals:
+  - id: lg1
+    text: Je kunt iets.
+"""
+
+yaml_scalar = st.one_of(
+    st.text(max_size=20), st.integers(-5, 10**6), st.booleans(), st.none(), st.floats(allow_nan=False),
+    st.sampled_from(["[", "]", "{", "}", ":", "- ", "&a", "*a", "!!python/object", "|", ">", "---", "\t", "'", '"']),
+)
+front_line = st.builds(lambda k, v: f"{k}: {v}", st.sampled_from(["id", "title", "duration", "goals", "part", "summary", "x", "goals[0]"]), yaml_scalar)
+block_kind = st.sampled_from(["reflection", "exercise", "check", "case", "example", "term", "sources", "trainer", "steps", "materials", "debrief", "nope"])
+attrs = st.text(alphabet="#=\"' {}abglo1-,:", max_size=25)
+body_line = st.one_of(
+    st.builds(lambda c, k, t, a: f"{c} {k} {t} {{{a}}}", st.sampled_from([":::", "::::"]), block_kind, st.text(max_size=10), attrs),
+    st.just(":::"),
+    st.builds(lambda m, t: f"- [{m}] {t}", st.sampled_from([" ", "x", "X", "?"]), st.text(max_size=15)),
+    st.builds(lambda t: f"    {t}", st.text(max_size=20)),
+    st.sampled_from(["```", "~~~", "# Kop", "## Kop", "![](x.png)", "[a](../x.md#b)", "[a](02-twee/index.md#zz)", "", "<script>x</script>"]),
+    st.text(max_size=30),
+)
+
+
+def write_course(front_lines: list[str], body: list[str]) -> Path:
+    folder = Path(tempfile.mkdtemp()) / "mini"
+    shutil.copytree(ROOTS / "mini", folder)
+    text = FRONT + "\n".join(front_lines) + "\n---\n" + "\n".join(body) + "\n"
+    (folder / "01-een.md").write_text(text, "utf-8", errors="surrogatepass")
+    return folder
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(front_line, max_size=4), st.lists(body_line, max_size=25))
+def test_arbitrary_module_content_never_causes_a_traceback(front_lines, body):
+    try:
+        folder = write_course(front_lines, body)
+    except UnicodeEncodeError:
+        return
+    try:
+        result = run("check", str(folder))  # catch_exceptions=False: a traceback fails the test
+        assert result.exit_code in (0, 1), result.output
+        assert "Traceback" not in result.output
+    finally:
+        shutil.rmtree(folder.parent, ignore_errors=True)
