@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from pathlib import Path
 from typing import Iterator, Protocol
 
@@ -58,6 +57,8 @@ def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOpt
         for builder in builders:
             with reporter.step(builder.name):
                 builder.build(views[builder.audience], tree.folder(builder.folder, builder.merge))
+        for builder in builders:
+            builder.finish()
         reporter.diagnostics(diagnostics)
         if diagnostics.failed(options.strict):
             raise CourseInvalid(diagnostics, options.strict)
@@ -70,8 +71,3 @@ def _check_module_option(course: Course, options: BuildOptions) -> None:
     if options.module and course.module(options.module) is None:
         known = ", ".join(m.id for m in course.modules)
         raise CursusError(f"--module: no module with id '{options.module}' (known: {known})")
-
-
-def timed(seconds: float) -> str:
-    """Format a duration for progress output."""
-    return f"{seconds:.2f} s" if seconds < 60 else time.strftime("%M:%S", time.gmtime(seconds))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cursus.blocks import parse_body
-from cursus.diagnostics import Diagnostics, display_path
+from cursus.diagnostics import Diagnostics
 from cursus.model import Course, Goal, Module, Part, Session
 from cursus.render import LinkRef, ModuleContext, Renderer
 from cursus.schema import COURSE, MODULE, validate
@@ -46,13 +46,10 @@ def load_course(root: Path, diagnostics: Diagnostics) -> Loaded:
         return Loaded(None, [], lines, {})
     listed = _listed_modules(config, lines)
     files = _module_files(root, config, lines, config_path, diagnostics)
-    renderer = Renderer({path.resolve(): module_id for path, module_id in _peek_ids(files)})
-    modules: dict[str, Module] = {}
+    sources = {stem: source for stem, path in files.items() if (source := _read_module(stem, path, diagnostics))}
+    renderer = Renderer({source.path.resolve(): source.meta["id"] for source in sources.values()})
     links: list[LinkRef] = []
-    for stem, path in files.items():
-        module = _load_module(root, stem, path, renderer, diagnostics, links)
-        if module:
-            modules[stem] = module
+    modules = {stem: _render_module(root, source, renderer, diagnostics, links) for stem, source in sources.items()}
     return Loaded(_course(root, config, modules), links, lines, listed)
 
 
@@ -127,22 +124,20 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def _peek_ids(files: dict[str, Path]):
-    """Yield (path, id) for every module whose front matter names an id, for link resolution."""
-    import re
+@dataclass
+class ModuleSource:
+    """A module file read and its front matter validated, before its body is rendered."""
 
-    for path in files.values():
-        try:
-            head = path.read_text("utf-8-sig", errors="replace")[:4000]
-        except OSError:
-            continue
-        found = re.search(r"^id:\s*['\"]?([a-z0-9-]+)", head, re.M)
-        if found:
-            yield path, found.group(1)
+    stem: str
+    path: Path
+    meta: dict
+    lines: Lines
+    body: str
+    body_line: int
 
 
-def _load_module(root: Path, stem: str, path: Path, renderer: Renderer, diagnostics: Diagnostics, links: list) -> Module | None:
-    """Read one module file: front matter, then its rendered body."""
+def _read_module(stem: str, path: Path, diagnostics: Diagnostics) -> ModuleSource | None:
+    """Read one module file and validate its front matter; report why it cannot be used."""
     text = read_text(path, diagnostics)
     if text is None:
         return None
@@ -163,8 +158,14 @@ def _load_module(root: Path, stem: str, path: Path, renderer: Renderer, diagnost
         return None
     if not validate(meta, MODULE, lines, path, diagnostics):
         return None
+    return ModuleSource(stem, path, meta, lines, body, body_line)
+
+
+def _render_module(root: Path, source: ModuleSource, renderer: Renderer, diagnostics: Diagnostics, links: list) -> Module:
+    """Parse and render a module's body into the model."""
+    meta, lines, path = source.meta, source.lines, source.path
     context = ModuleContext(path, meta["id"], root, diagnostics)
-    nodes = parse_body(body, body_line, path, diagnostics)
+    nodes = parse_body(source.body, source.body_line, path, diagnostics)
     rendered = renderer.render_module(nodes, context)
     links.extend(context.links)
     goals = tuple(Goal(g["id"], str(g["text"]).strip(), lines.of("goals", i, "id")) for i, g in enumerate(meta["goals"]))
@@ -172,7 +173,7 @@ def _load_module(root: Path, stem: str, path: Path, renderer: Renderer, diagnost
         id=meta["id"], title=str(meta["title"]).strip(), part=meta.get("part", ""), duration=meta["duration"],
         summary=str(meta.get("summary", "")).strip(), goals=goals, body=rendered,
         headings=tuple(context.headings), media=tuple(sorted(context.media.values(), key=lambda m: m.target)),
-        path=path, stem=stem, lines=lines,
+        path=path, stem=source.stem, lines=lines,
     )
 
 

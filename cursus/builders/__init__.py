@@ -51,20 +51,11 @@ class Builder:
         """Write this format's files."""
         raise NotImplementedError
 
+    def finish(self) -> None:
+        """Complete work that ``build`` started in the background (PDFs render in parallel)."""
+
 
 def builder_class(name: str) -> type[Builder]:
     """Import and return the builder registered under *name*."""
     module_name, class_name = FORMATS[name].split(":")
     return getattr(importlib.import_module(module_name), class_name)
-
-
-def available() -> list[str]:
-    """Return the names of the formats whose builder exists in this installation."""
-    names = []
-    for name in FORMATS:
-        try:
-            builder_class(name)
-        except (ImportError, AttributeError):
-            continue
-        names.append(name)
-    return names

@@ -1,0 +1,83 @@
+"""PDF formats: the participant workbook and the trainer guide, rendered by WeasyPrint from shared partials."""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import Future
+from typing import ClassVar
+
+from cursus.builders import Builder
+from cursus.model import LEARNER, TRAINER, Course
+from cursus.output import OutputFolder
+from cursus.pdfdoc import document
+from cursus.pdfrender import RenderJob, submit
+from cursus.templating import environment, search_path
+
+
+class PdfBuilder(Builder):
+    """Render the course (or one module, as a handout) into one PDF in ``pdf/``."""
+
+    folder = "pdf"
+    merge = True
+    template: ClassVar[str] = ""
+    """The document template in ``templates/pdf/``."""
+    title_key: ClassVar[str] = ""
+    """The UI string naming the document (Werkboek, Trainershandleiding)."""
+    file_key: ClassVar[str] = ""
+    """The UI string giving the file name, so an English course gets English names."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pending: list[tuple[OutputFolder, str, Future]] = []
+
+    def build(self, course: Course, out: OutputFolder) -> None:
+        """Lay out the document and start rendering it; ``finish`` writes the PDF."""
+        env = environment(course)
+        t = env.globals["t"]
+        module = self.options.module
+        doc = document(course, env, f"{course.title} — {t(self.title_key)}", module)
+        html = env.get_template(self.template).render(doc=doc, medium="print")
+        name = t(self.file_key, course=f"{course.id}-{module}" if module else course.id)
+        job = RenderJob(html, course.root.resolve().as_uri() + "/", self.stylesheets(course), _identifier(course, name))
+        self.pending.append((out, name, submit(job)))
+
+    def finish(self) -> None:
+        """Wait for the rendered PDF and write it."""
+        for out, name, future in self.pending:
+            out.write_bytes(name, future.result())
+        self.pending.clear()
+
+    def stylesheets(self, course: Course) -> tuple[str, ...]:
+        """Return the print stylesheets, each taken from the course's templates/ if it has its own."""
+        names = ("pdf/print.css", f"pdf/{self.name}.css")
+        return tuple(str(_first(course, name)) for name in names)
+
+
+class WorkbookBuilder(PdfBuilder):
+    """The participant workbook: learner view, writing space, answer key at the back."""
+
+    name = "workbook"
+    audience = LEARNER
+    template = "pdf/workbook.html"
+    title_key = "pdf_workbook"
+    file_key = "pdf_workbook_file"
+
+
+class TrainerGuideBuilder(PdfBuilder):
+    """The trainer guide: the full course with session plans, facilitator notes and answer keys."""
+
+    name = "trainer"
+    audience = TRAINER
+    template = "pdf/trainer.html"
+    title_key = "pdf_trainer_guide"
+    file_key = "pdf_trainer_file"
+
+
+def _first(course: Course, name: str):
+    """Return the first file called *name* on the template search path."""
+    return next(folder / name for folder in search_path(course) if (folder / name).is_file())
+
+
+def _identifier(course: Course, name: str) -> bytes:
+    """Return a PDF file identifier that is the same for every build of the same release."""
+    return hashlib.md5(f"{course.id}/{course.version}/{name}".encode()).hexdigest().encode()

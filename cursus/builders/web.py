@@ -1,0 +1,39 @@
+"""The ``web`` format: a static website learners study from, offline and from file:// too."""
+
+from __future__ import annotations
+
+from cursus import site
+from cursus.builders import Builder
+from cursus.model import LEARNER, Course
+from cursus.output import OutputFolder
+from cursus.templating import environment, find_static
+
+ASSETS = ("cursus.css", "cursus.js")
+
+
+class WebBuilder(Builder):
+    """Write one HTML page per module plus start, glossary, sources and reflections pages."""
+
+    name = "web"
+    folder = "web"
+    audience = LEARNER
+
+    def build(self, course: Course, out: OutputFolder) -> None:
+        """Write every page, the search index, the assets and the media."""
+        env = environment(course)
+        extra = {"live_reload": self.options.extra.get("live_reload", "")}
+        for view in site.module_pages(course):
+            out.write_text(view.filename, site.render_module_page(env, view, "web", **extra))
+        pages = {
+            "index": {"parts": site.part_entries(course)},
+            "glossary": {"terms": site.glossary(course)},
+            "sources": {"groups": site.source_groups(course)},
+            "reflections": {"groups": site.reflection_groups(course)},
+        }
+        for kind, context in pages.items():
+            out.write_text(f"{kind}.html", site.render_page(env, f"web/{kind}.html", kind, **context, **extra))
+        out.write_text("search-index.js", env.get_template("web/search-index.js").render(entries=site.search_index(course)))
+        for name in ASSETS:
+            out.copy(find_static(course, name), name)
+        for media in sorted({m.target: m for module in course.modules for m in module.media}.values(), key=lambda m: m.target):
+            out.copy(media.source, media.target)

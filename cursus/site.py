@@ -1,0 +1,240 @@
+"""View-models of the course website, shared by the web and SCORM builders: pages, links, search."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import jinja2
+import lxml.html
+
+from cursus.model import Block, Course, Html, Module, Part
+from cursus.templating import search_path, ui_strings
+
+SECTION = re.compile(r'(<h2\b[^>]*\bid="([^"]+)"[^>]*>.*?</h2>)', re.S)
+"""A level-2 heading in rendered Markdown: where the search index starts a new entry."""
+
+SCRIPT_STRINGS = (
+    "saved", "correct", "not_correct", "try_again", "choose_first", "not_answered", "progress",
+    "clear_confirm", "cleared", "no_results", "search_results", "my_reflections", "your_name",
+    "name", "date", "question", "your_answer", "export_file", "continue_module",
+)
+"""The UI strings that ``cursus.js`` needs, handed to it as JSON in every page."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link to another page of the site."""
+
+    href: str
+    title: str
+    label: str = ""
+    """A short prefix such as 'Module 3' for modules, empty otherwise."""
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class ModulePage:
+    """Everything a module page shows besides the module itself."""
+
+    module: Module
+    number: int
+    """The module's position in the course, counting from 1."""
+    part: Part
+    previous: Link | None
+    next: Link | None
+
+    @property
+    def filename(self) -> str:
+        """The page's file name at the root of the site."""
+        return self.module.filename
+
+    @property
+    def label(self) -> str:
+        """The module's number as shown before its title."""
+        return str(self.number)
+
+    @property
+    def has_reflections(self) -> bool:
+        """Tell whether the page asks for answers that are kept in the browser."""
+        return bool(self.module.blocks("reflection"))
+
+
+@dataclass(frozen=True)
+class PartEntry:
+    """A part of the course with its modules, for the start page."""
+
+    part: Part
+    pages: tuple[ModulePage, ...]
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """A term of the glossary with where it is explained."""
+
+    anchor: str
+    term: str
+    html: str
+    link: Link
+
+
+@dataclass(frozen=True)
+class ReflectionItem:
+    """One reflection question on the 'My reflections' page."""
+
+    id: str
+    html: str
+    text: str
+    href: str
+
+
+@dataclass(frozen=True)
+class ReflectionGroup:
+    """The reflection questions of one module."""
+
+    page: ModulePage
+    items: tuple[ReflectionItem, ...]
+
+
+@dataclass(frozen=True)
+class SourceGroup:
+    """The references of one module."""
+
+    page: ModulePage
+    sources: tuple
+
+
+@dataclass
+class SearchEntry:
+    """One searchable section: a module's introduction or one of its ``##`` sections."""
+
+    u: str
+    """URL of the section."""
+    t: str
+    """Section title."""
+    m: str
+    """Module title."""
+    x: list[str] = field(default_factory=list)
+    """The section's text."""
+
+    def record(self) -> dict:
+        """Return the entry as it is written to the search index."""
+        return {"u": self.u, "t": self.t, "m": self.m, "x": " ".join(" ".join(self.x).split())}
+
+
+def module_pages(course: Course) -> list[ModulePage]:
+    """Return the module pages in course order, numbered and linked to their neighbours."""
+    entries = [(part, module) for part in course.parts for module in part.modules]
+    links = [Link(m.filename, m.title, str(i + 1)) for i, (_, m) in enumerate(entries)]
+    return [
+        ModulePage(module, i + 1, part, links[i - 1] if i else None, links[i + 1] if i + 1 < len(links) else None)
+        for i, (part, module) in enumerate(entries)
+    ]
+
+
+def part_entries(course: Course) -> list[PartEntry]:
+    """Return the parts with their numbered module pages, for the start page."""
+    pages = {page.module.id: page for page in module_pages(course)}
+    return [PartEntry(part, tuple(pages[m.id] for m in part.modules)) for part in course.parts]
+
+
+def menu(labels: dict[str, str], current: str) -> list[Link]:
+    """Return the site menu: start, glossary, sources and reflections, marking the current page."""
+    names = [("index", "home"), ("glossary", "glossary"), ("sources", "sources"), ("reflections", "my_reflections")]
+    return [Link(f"{page}.html", labels[key], current=page == current) for page, key in names]
+
+
+def glossary(course: Course) -> list[GlossaryEntry]:
+    """Return every term with its definition and a link to the module that explains it."""
+    return [
+        GlossaryEntry(f"{module.id}-{block.id}", block.title, block.html, Link(f"{module.filename}#term-{block.id}", module.title))
+        for module, block in course.terms()
+    ]
+
+
+def reflection_groups(course: Course) -> list[ReflectionGroup]:
+    """Return every reflection question of the course, grouped by module."""
+    groups = []
+    for page in module_pages(course):
+        items = tuple(
+            ReflectionItem(block.id, block.html, block.text, f"{page.filename}#{block.id}")
+            for block in page.module.blocks("reflection")
+        )
+        if items:
+            groups.append(ReflectionGroup(page, items))
+    return groups
+
+
+def source_groups(course: Course) -> list[SourceGroup]:
+    """Return the references of the course, grouped by module."""
+    groups = []
+    for page in module_pages(course):
+        sources = tuple(source for block in page.module.blocks("sources") for source in block.sources)
+        if sources:
+            groups.append(SourceGroup(page, sources))
+    return groups
+
+
+def search_index(course: Course) -> list[dict]:
+    """Return the search index: one record per module introduction and per ``##`` section."""
+    return [entry.record() for module in course.modules for entry in _module_entries(module)]
+
+
+def _module_entries(module: Module) -> list[SearchEntry]:
+    """Split a module into searchable sections."""
+    entries = [SearchEntry(module.filename, module.title, module.title, [module.summary] + [g.text for g in module.goals])]
+    for node in module.body:
+        if isinstance(node, Html):
+            for piece in SECTION.split(node.html):
+                _add_html(entries, module, piece)
+        else:
+            entries[-1].x.extend(_block_texts(node))
+    return entries
+
+
+def _add_html(entries: list[SearchEntry], module: Module, piece: str) -> None:
+    """Add one piece of rendered Markdown: a heading opens a new entry, prose extends the last one."""
+    heading = SECTION.fullmatch(piece)
+    if heading:
+        entries.append(SearchEntry(f"{module.filename}#{heading.group(2)}", _text(piece), module.title))
+    else:
+        entries[-1].x.append(_text(piece))
+
+
+def _block_texts(block: Block) -> list[str]:
+    """Return the searchable text of a block and its nested blocks."""
+    texts = [block.title, block.text]
+    texts += [_text(option.html + " " + option.feedback_html) for option in block.options]
+    texts += [source.text for source in block.sources]
+    for node in block.body:
+        if isinstance(node, Block):
+            texts += _block_texts(node)
+    return texts
+
+
+def _text(html: str) -> str:
+    """Return the text of an HTML fragment."""
+    if not html.strip():
+        return ""
+    return " ".join(lxml.html.fragment_fromstring(html, create_parent="div").text_content().split())
+
+
+def script_strings(strings: dict[str, str]) -> dict[str, str]:
+    """Return the UI strings that the page script needs."""
+    return {key: strings[key] for key in SCRIPT_STRINGS}
+
+
+def render_module_page(env: jinja2.Environment, view: ModulePage, target: str, **context) -> str:
+    """Render one module page with ``<target>/module.html`` (target: 'web' or 'scorm')."""
+    return render_page(env, f"{target}/module.html", "module", view.module.id, page=view, **context)
+
+
+def render_page(env: jinja2.Environment, template: str, kind: str, module_id: str = "", **context) -> str:
+    """Render one page of the site with the context every page layout expects."""
+    course = env.globals["course"]
+    labels = ui_strings(course.language, tuple(search_path(course)))
+    context.setdefault("menu", menu(labels, kind))
+    context.setdefault("live_reload", "")
+    return env.get_template(template).render(
+        page_kind=kind, module_id=module_id, script_strings=script_strings(labels), **context
+    )
