@@ -1,0 +1,84 @@
+"""The shipped course is complete: every module has what issue 6 asks of it, in the right amounts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import COURSE
+from cursus.diagnostics import Diagnostics
+from cursus.loader import load_course
+from cursus.model import Block, Html, Module
+from cursus.render import URL
+
+READING = ("case", "example", "term")
+"""Blocks that are reading material rather than activities."""
+
+
+def _load():
+    diagnostics = Diagnostics()
+    course = load_course(COURSE, diagnostics).course
+    assert not diagnostics.errors, diagnostics.errors
+    return course
+
+
+COURSE_MODEL = _load()
+MODULES = COURSE_MODEL.modules
+
+
+def words(module: Module) -> int:
+    """Count the words of a module's reading content: prose, cases, examples and terms."""
+    texts = [node.html for node in module.body if isinstance(node, Html)]
+    texts += [node.html for block in module.blocks() if block.kind in READING for node in block.body if isinstance(node, Html)]
+    plain = re.sub(r"<[^>]+>", " ", " ".join(texts))
+    return len(re.findall(r"\w+", plain))
+
+
+def test_structure_of_the_course():
+    assert [p.title for p in COURSE_MODEL.parts] == ["Inleiding", "Signaleren", "Ondersteunen", "Stimuleren", "Afsluiting"]
+    assert len(MODULES) == 18
+    assert [len(p.modules) for p in COURSE_MODEL.parts] == [2, 3, 5, 6, 2]
+    assert COURSE_MODEL.study_load >= COURSE_MODEL.minutes / 60
+    assert sum(s.minutes for s in COURSE_MODEL.schedule) >= 4 * 180
+
+
+@pytest.mark.parametrize("module", MODULES, ids=[m.id for m in MODULES])
+def test_every_module_is_complete(module: Module):
+    assert 3 <= len(module.goals) <= 5
+    assert 800 <= words(module) <= 2000, words(module)
+    assert module.duration > 0
+    reflections = module.blocks("reflection")
+    assert len(reflections) >= 2
+    exercises = module.blocks("exercise")
+    assert exercises and all(e.children("steps") and e.children("trainer") for e in exercises)
+    checks = module.blocks("check")
+    assert len(checks) >= 3
+    assert all(option.feedback_html for check in checks for option in check.options)
+    assert module.blocks("case")
+    sources = [s for block in module.blocks("sources") for s in block.sources]
+    assert sources and all(s.urls for s in sources)
+
+
+@pytest.mark.parametrize("module", MODULES, ids=[m.id for m in MODULES])
+def test_sources_are_the_briefs(module: Module):
+    """Every URL a module cites appears in the facts brief or its source texts (no invented URLs)."""
+    brief = (COURSE.parent.parent / "shared" / "content").resolve()
+    known = " ".join(p.read_text("utf-8") for p in brief.rglob("*") if p.is_file())
+    known_urls = {u.rstrip(".,;)") for u in URL.findall(known)}
+    cited = {url for block in module.blocks("sources") for s in block.sources for url in s.urls}
+    assert cited <= known_urls | {u + "/" for u in known_urls} | {u.rstrip("/") for u in known_urls}, cited - known_urls
+
+
+def test_the_introduction_says_the_course_arranges_the_methods_itself():
+    intro = " ".join(node.html for node in MODULES[0].body if isinstance(node, Html)).lower()
+    assert "handreiking" in intro
+    assert "eigen" in intro  # "op een eigen manier" / "eigen indeling": the arrangement is the course's own
+
+
+def test_the_overleefhuis_module_has_alternatives_and_aftercare():
+    module = COURSE_MODEL.module("overleefhuis")
+    text = " ".join(re.sub(r"<[^>]+>", " ", n.html) for b in [module] for n in b.body if isinstance(n, Html))
+    text += " ".join(re.sub(r"<[^>]+>", " ", n.html) for blk in module.blocks() for n in blk.body if isinstance(n, Html))
+    for name in ("Onzichtbaar Den Haag", "Beleefhuis", "Armoede-Experience", "Budgetspel", "nazorg"):
+        assert name.lower() in text.lower(), name
