@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 import jinja2
 import lxml.html
 
-from cursus.model import Block, Course, Html, Module, Part
+from cursus.model import Block, Course, Html, Media, Module, Part
 from cursus.templating import search_path, ui_strings
 
-SECTION = re.compile(r'(<h2\b[^>]*\bid="([^"]+)"[^>]*>.*?</h2>)', re.S)
+SECTION = re.compile(r'(<h2\b[^>]*\bid="[^"]+"[^>]*>.*?</h2>)', re.S)
+SECTION_ID = re.compile(r'\bid="([^"]+)"')
 """A level-2 heading in rendered Markdown: where the search index starts a new entry."""
 
 SCRIPT_STRINGS = (
@@ -175,6 +176,21 @@ def source_groups(course: Course) -> list[SourceGroup]:
     return groups
 
 
+def site_pages(course: Course) -> dict[str, dict]:
+    """Return the site's pages besides the modules: each page kind with its template context."""
+    return {
+        "index": {"parts": part_entries(course)},
+        "glossary": {"terms": glossary(course)},
+        "sources": {"groups": source_groups(course)},
+        "reflections": {"groups": reflection_groups(course)},
+    }
+
+
+def media_files(course: Course) -> list[Media]:
+    """Return every media file the course uses, once each, in a stable order."""
+    return sorted({m.target: m for module in course.modules for m in module.media}.values(), key=lambda m: m.target)
+
+
 def search_index(course: Course) -> list[dict]:
     """Return the search index: one record per module introduction and per ``##`` section."""
     return [entry.record() for module in course.modules for entry in _module_entries(module)]
@@ -194,9 +210,9 @@ def _module_entries(module: Module) -> list[SearchEntry]:
 
 def _add_html(entries: list[SearchEntry], module: Module, piece: str) -> None:
     """Add one piece of rendered Markdown: a heading opens a new entry, prose extends the last one."""
-    heading = SECTION.fullmatch(piece)
-    if heading:
-        entries.append(SearchEntry(f"{module.filename}#{heading.group(2)}", _text(piece), module.title))
+    if SECTION.fullmatch(piece):
+        anchor = SECTION_ID.search(piece).group(1)
+        entries.append(SearchEntry(f"{module.filename}#{anchor}", _text(piece), module.title))
     else:
         entries[-1].x.append(_text(piece))
 

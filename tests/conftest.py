@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -47,7 +48,9 @@ def mini(tmp_path: Path) -> Path:
 
 def _shared_build(tmp_path_factory, name: str, course: Path, *formats: str) -> Path:
     """Build *course* once per test run, shared by all xdist workers through a file lock."""
-    base = tmp_path_factory.getbasetemp().parent
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # this run's folder, shared by its workers (never a previous run's)
     out = base / f"shared-{name}"
     with FileLock(str(out) + ".lock"):
         marker = out / ".complete"

@@ -24,16 +24,10 @@ class WebBuilder(Builder):
         extra = {"live_reload": self.options.extra.get("live_reload", "")}
         for view in site.module_pages(course):
             out.write_text(view.filename, site.render_module_page(env, view, "web", **extra))
-        pages = {
-            "index": {"parts": site.part_entries(course)},
-            "glossary": {"terms": site.glossary(course)},
-            "sources": {"groups": site.source_groups(course)},
-            "reflections": {"groups": site.reflection_groups(course)},
-        }
-        for kind, context in pages.items():
+        for kind, context in site.site_pages(course).items():
             out.write_text(f"{kind}.html", site.render_page(env, f"web/{kind}.html", kind, **context, **extra))
         out.write_text("search-index.js", env.get_template("web/search-index.js").render(entries=site.search_index(course)))
         for name in ASSETS:
             out.copy(find_static(course, name), name)
-        for media in sorted({m.target: m for module in course.modules for m in module.media}.values(), key=lambda m: m.target):
+        for media in site.media_files(course):
             out.copy(media.source, media.target)
