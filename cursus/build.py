@@ -6,12 +6,16 @@ import contextlib
 from pathlib import Path
 from typing import Iterator, Protocol
 
+from cursus.cache import RenderCache
 from cursus.builders import FORMATS, BuildOptions, builder_class
 from cursus.checks import check_course
 from cursus.diagnostics import CourseInvalid, CursusError, Diagnostics
 from cursus.loader import Loaded, load_course
 from cursus.model import LEARNER, TRAINER, Course, for_learners
 from cursus.output import OutputTree
+
+CACHE = ".cache"
+"""The folder below the output folder where unchanged modules are kept rendered between builds."""
 
 
 class Reporter(Protocol):
@@ -33,11 +37,11 @@ class Silent:
         yield
 
 
-def check(course_dir: Path, strict: bool = False, reporter: Reporter = Silent()) -> Loaded:
+def check(course_dir: Path, strict: bool = False, reporter: Reporter = Silent(), cache: RenderCache | None = None) -> Loaded:
     """Load and check a course; report every problem; raise if the course cannot be built."""
     diagnostics = Diagnostics()
     with reporter.step("load"):
-        loaded = load_course(Path(course_dir), diagnostics)
+        loaded = load_course(Path(course_dir), diagnostics, cache)
     with reporter.step("check"):
         check_course(loaded, diagnostics)
     reporter.diagnostics(diagnostics)
@@ -48,7 +52,8 @@ def check(course_dir: Path, strict: bool = False, reporter: Reporter = Silent())
 
 def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOptions, reporter: Reporter = Silent()) -> Course:
     """Build the requested formats of a course into *out_dir*; on any failure, publish nothing."""
-    course = check(course_dir, options.strict, reporter).course
+    cache = RenderCache(Path(out_dir) / CACHE)
+    course = check(course_dir, options.strict, reporter, cache).course
     _check_module_option(course, options)
     views = {TRAINER: course, LEARNER: for_learners(course)}
     diagnostics = Diagnostics()
@@ -63,6 +68,7 @@ def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOpt
         if diagnostics.failed(options.strict):
             raise CourseInvalid(diagnostics, options.strict)
         tree.commit()
+    cache.save()
     return course
 
 

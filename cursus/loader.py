@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cursus.blocks import parse_body
+from cursus.cache import RenderCache
 from cursus.diagnostics import Diagnostics
 from cursus.model import Course, Goal, Module, Part, Session
 from cursus.render import LinkRef, ModuleContext, Renderer
@@ -25,8 +26,11 @@ class Loaded:
     """Module names as course.yml lists them, with the lines where they appear."""
 
 
-def load_course(root: Path, diagnostics: Diagnostics) -> Loaded:
-    """Load ``course.yml`` and every module it lists; report problems instead of raising."""
+def load_course(root: Path, diagnostics: Diagnostics, cache: RenderCache | None = None) -> Loaded:
+    """Load ``course.yml`` and every module it lists; report problems instead of raising.
+
+    With a *cache*, a module whose body, place and links are unchanged is not rendered again.
+    """
     root = Path(root)
     config_path = root / "course.yml"
     if not root.is_dir():
@@ -49,7 +53,8 @@ def load_course(root: Path, diagnostics: Diagnostics) -> Loaded:
     sources = {stem: source for stem, path in files.items() if (source := _read_module(stem, path, diagnostics))}
     renderer = Renderer({source.path.resolve(): source.meta["id"] for source in sources.values()})
     links: list[LinkRef] = []
-    modules = {stem: _render_module(root, source, renderer, diagnostics, links) for stem, source in sources.items()}
+    cache = cache or RenderCache(None)
+    modules = {stem: _render_module(root, source, renderer, diagnostics, links, cache) for stem, source in sources.items()}
     return Loaded(_course(root, config, modules), links, lines, listed)
 
 
@@ -161,20 +166,43 @@ def _read_module(stem: str, path: Path, diagnostics: Diagnostics) -> ModuleSourc
     return ModuleSource(stem, path, meta, lines, body, body_line)
 
 
-def _render_module(root: Path, source: ModuleSource, renderer: Renderer, diagnostics: Diagnostics, links: list) -> Module:
-    """Parse and render a module's body into the model."""
+@dataclass(frozen=True)
+class RenderedBody:
+    """What rendering a module's body yields: the cache stores exactly this."""
+
+    body: tuple
+    headings: tuple
+    media: tuple
+    links: tuple
+
+
+def _render_module(root: Path, source: ModuleSource, renderer: Renderer, diagnostics: Diagnostics, links: list, cache: RenderCache) -> Module:
+    """Parse and render a module's body into the model, or take it from the cache."""
     meta, lines, path = source.meta, source.lines, source.path
-    context = ModuleContext(path, meta["id"], root, diagnostics)
-    nodes = parse_body(source.body, source.body_line, path, diagnostics)
-    rendered = renderer.render_module(nodes, context)
-    links.extend(context.links)
+    key = cache.key(path.resolve(), root.resolve(), meta["id"], source.body_line, renderer.fingerprint, source.body)
+    rendered = cache.get(key)
+    # A deleted image must be reported, so an entry is only good while its media exist.
+    if rendered is None or not all(media.source.is_file() for media in rendered.media):
+        problems = len(diagnostics.items)
+        rendered = _render_body(root, source, renderer, diagnostics)
+        if len(diagnostics.items) == problems:
+            cache.put(key, rendered)
+    links.extend(rendered.links)
     goals = tuple(Goal(g["id"], str(g["text"]).strip(), lines.of("goals", i, "id")) for i, g in enumerate(meta["goals"]))
     return Module(
         id=meta["id"], title=str(meta["title"]).strip(), part=meta.get("part", ""), duration=meta["duration"],
-        summary=str(meta.get("summary", "")).strip(), goals=goals, body=rendered,
-        headings=tuple(context.headings), media=tuple(sorted(context.media.values(), key=lambda m: m.target)),
-        path=path, stem=source.stem, lines=lines,
+        summary=str(meta.get("summary", "")).strip(), goals=goals, body=rendered.body,
+        headings=rendered.headings, media=rendered.media, path=path, stem=source.stem, lines=lines,
     )
+
+
+def _render_body(root: Path, source: ModuleSource, renderer: Renderer, diagnostics: Diagnostics) -> RenderedBody:
+    """Parse and render a module's body (the one expensive step of loading)."""
+    context = ModuleContext(source.path, source.meta["id"], root, diagnostics)
+    nodes = parse_body(source.body, source.body_line, source.path, diagnostics)
+    body = renderer.render_module(nodes, context)
+    media = tuple(sorted(context.media.values(), key=lambda m: m.target))
+    return RenderedBody(body, tuple(context.headings), media, tuple(context.links))
 
 
 def _course(root: Path, config: dict, modules: dict[str, Module]) -> Course:

@@ -239,12 +239,14 @@ def for_learners(course: Course) -> Course:
 
 
 def _without_trainer(nodes: tuple) -> tuple:
-    """Drop trainer blocks from a body, at every depth."""
+    """Drop trainer blocks from a body, at every depth; a body without any is returned as it is."""
     kept = []
     for node in nodes:
         if isinstance(node, Block):
             if node.trainer_only:
                 continue
-            node = dataclasses.replace(node, body=_without_trainer(node.body))
+            body = _without_trainer(node.body)
+            if body is not node.body:
+                node = dataclasses.replace(node, body=body)
         kept.append(node)
-    return tuple(kept)
+    return nodes if len(kept) == len(nodes) and all(a is b for a, b in zip(kept, nodes)) else tuple(kept)

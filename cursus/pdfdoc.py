@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as htmllib
 from dataclasses import dataclass
 from string import ascii_uppercase
 from urllib.parse import urlsplit
@@ -35,7 +36,8 @@ class Localizer:
         for element in root.iter():
             if isinstance(element.tag, str):
                 self._element(element, module_id, keep_ids)
-        return "".join(lxml.html.tostring(child, encoding="unicode") for child in root) if len(root) else html
+        lead = htmllib.escape(root.text or "", quote=False)
+        return lead + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
 
     def _element(self, element, module_id: str, keep_ids: bool) -> None:
         """Rewrite the id references, link and image of one element."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html as htmllib
 import re
 import textwrap
@@ -102,6 +103,8 @@ class Renderer:
 
     def __init__(self, modules_by_path: dict[Path, str]):
         self.modules_by_path = modules_by_path
+        self.fingerprint = hash_of(sorted((str(path), module_id) for path, module_id in modules_by_path.items()))
+        """Changes when a module is added, moved or renamed: links to modules render differently then."""
         self.context: ModuleContext | None = None
         self.md = markdown.Markdown(
             extensions=EXTENSIONS + ["toc", _Extension(self)],
@@ -235,6 +238,11 @@ class Renderer:
         out = "media/" + PurePosixPath(inside.as_posix()).as_posix()
         ctx.media[out] = Media(target.resolve(), out)
         return out
+
+
+def hash_of(value: object) -> str:
+    """Return a short stable hash of a value's text form."""
+    return hashlib.sha256(repr(value).encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 def _flatten(tokens: list) -> list:

@@ -10,6 +10,9 @@ import yaml
 
 from cursus.diagnostics import Diagnostics
 
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML has it: ten times faster, which counts in a 1,500-module course."""
+
 
 @dataclass
 class Lines:
@@ -55,8 +58,11 @@ def load_yaml(text: str, path: Path, diagnostics: Diagnostics, first_line: int =
     """Parse one YAML document; return its value and the line of every key, or report why not."""
     lines = Lines(offset=first_line - 1)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        value = yaml.safe_load(text)
+        try:
+            node, value = _parse(text, FAST_LOADER)
+        except yaml.YAMLError:
+            # libyaml words its errors differently; the diagnostics are written for the Python parser's.
+            node, value = _parse(text, yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         diagnostics.error(path, *_yaml_problem(exc, text, first_line))
         return None
@@ -66,6 +72,16 @@ def load_yaml(text: str, path: Path, diagnostics: Diagnostics, first_line: int =
     if node is not None:
         _record_lines(node, (), lines, path, diagnostics)
     return value, lines
+
+
+def _parse(text: str, loader_class) -> tuple[yaml.Node | None, Any]:
+    """Parse a document once into its node (for line numbers) and its value."""
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, text: str, first_line: int) -> tuple[int, str, str]:

@@ -6,12 +6,32 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+import jinja2.bccache
 import yaml
 
 from cursus.model import Course
 
 BUILTIN = Path(__file__).resolve().parent.parent / "templates"
 """The built-in templates and static assets (``templates/`` at the top of the repository)."""
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates shared by every environment of this process: each builder makes its own
+    environment, and ``cursus serve`` makes new ones on every rebuild. Keyed by the template's source."""
+
+    def __init__(self):
+        self.code: dict[tuple[str, str], bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.code.get((bucket.key, bucket.checksum))
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[(bucket.key, bucket.checksum)] = bucket.bytecode_to_string()
+
+
+COMPILED = _CompiledTemplates()
 
 
 def search_path(course: Course) -> list[Path]:
@@ -29,6 +49,8 @@ def environment(course: Course) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,
+        bytecode_cache=COMPILED,
     )
     strings = ui_strings(course.language, tuple(search_path(course)))
     env.globals["t"] = lambda key, **values: strings[key].format(**values) if values else strings[key]

@@ -42,9 +42,12 @@ class PdfBuilder(Builder):
         self.pending.append((out, name, submit(job)))
 
     def finish(self) -> None:
-        """Wait for the rendered PDF and write it."""
+        """Wait for the rendered PDF and write it; report what WeasyPrint warned about."""
         for out, name, future in self.pending:
-            out.write_bytes(name, future.result())
+            pdf, warnings = future.result()
+            for message in warnings:
+                self.diagnostics.warning(f"{self.folder}/{name}", 0, "pdf", message)
+            out.write_bytes(name, pdf)
         self.pending.clear()
 
     def stylesheets(self, course: Course) -> tuple[str, ...]:
@@ -78,6 +81,6 @@ def _first(course: Course, name: str):
     return next(folder / name for folder in search_path(course) if (folder / name).is_file())
 
 
-def _identifier(course: Course, name: str) -> bytes:
+def _identifier(course: Course, name: str) -> str:
     """Return a PDF file identifier that is the same for every build of the same release."""
-    return hashlib.md5(f"{course.id}/{course.version}/{name}".encode()).hexdigest().encode()
+    return hashlib.md5(f"{course.id}/{course.version}/{name}".encode()).hexdigest()

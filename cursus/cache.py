@@ -1,0 +1,89 @@
+"""A content-hash cache of rendered module bodies, so a rebuild renders only the modules that changed.
+
+The cache lives in the output folder (``build/.cache/``), never in the published output. An entry is
+found by a hash of everything its rendering depends on: the module's body and place, the ids of all
+modules (links resolve to them) and the code of cursus itself. Modules whose rendering reported a
+problem are never cached, so their diagnostics are reported again on every build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import markdown
+
+import cursus
+
+CODE = ("blocks.py", "cache.py", "loader.py", "model.py", "render.py")
+"""The sources whose change changes how a module renders."""
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Return a hash of the cursus version, the Markdown version and the rendering code."""
+    digest = hashlib.sha256(f"{cursus.__version__}/{markdown.__version__}".encode())
+    folder = Path(__file__).resolve().parent
+    for name in CODE:
+        digest.update((folder / name).read_bytes())
+    return digest.hexdigest()
+
+
+class RenderCache:
+    """Rendered module bodies by content hash, loaded from and saved to one file."""
+
+    def __init__(self, folder: Path | None):
+        self.path = Path(folder) / "modules.pickle" if folder else None
+        self.entries = self._read()
+        self.used: dict[str, object] = {}
+        """Entries looked up or added in this build: exactly what ``save`` keeps."""
+
+    def _read(self) -> dict:
+        """Return the saved entries, or none when there is no usable cache."""
+        if self.path is None or not self.path.is_file():
+            return {}
+        try:
+            saved = pickle.loads(self.path.read_bytes())
+        # A cache from another cursus version, or a half-written one, is just a cache miss.
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return {}
+        return saved.get("entries", {}) if isinstance(saved, dict) and saved.get("code") == code_version() else {}
+
+    @staticmethod
+    def key(*parts: object) -> str:
+        """Return the hash of everything a rendering depends on."""
+        digest = hashlib.sha256(code_version().encode())
+        for part in parts:
+            digest.update(b"\0" + str(part).encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
+
+    def get(self, key: str):
+        """Return the entry stored under *key*, or None."""
+        entry = self.entries.get(key)
+        if entry is not None:
+            self.used[key] = entry
+        return entry
+
+    def put(self, key: str, entry: object) -> None:
+        """Store an entry for this and later builds."""
+        self.used[key] = entry
+
+    def save(self) -> None:
+        """Write the entries of this build (older ones are dropped), atomically, if anything changed."""
+        if self.path is None or self.used.keys() == self.entries.keys():
+            return
+        data = pickle.dumps({"code": code_version(), "entries": self.used}, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".modules-", dir=self.path.parent)
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            os.replace(temporary, self.path)
+        # The build itself is published by now; without a cache the next one is only slower.
+        except OSError:
+            return
+        self.entries = dict(self.used)

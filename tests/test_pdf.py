@@ -1,0 +1,330 @@
+"""The printed workbook and trainer guide, read back as a reader (and a print shop) would: text, pages, outline."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from conftest import COURSE, ROOTS, _shared_build, copy_root, run
+from cursus.build import check
+
+MM = 72 / 25.4
+"""PDF points per millimetre."""
+
+
+@pytest.fixture(scope="session")
+def mini_pdf(tmp_path_factory) -> Path:
+    """The mini fixture course printed as workbook and trainer guide."""
+    return _shared_build(tmp_path_factory, "mini-pdf", ROOTS / "mini", "workbook", "trainer") / "pdf"
+
+
+@pytest.fixture(scope="session")
+def shipped_pdf(tmp_path_factory) -> Path:
+    """The shipped course printed as workbook and trainer guide (built once: PDFs are expensive)."""
+    return _shared_build(tmp_path_factory, "shipped-pdf", COURSE, "workbook", "trainer") / "pdf"
+
+
+COURSES = {"mini": (ROOTS / "mini", "mini_pdf"), "shipped": (COURSE, "shipped_pdf")}
+
+
+@pytest.fixture(params=sorted(COURSES))
+def printed(request):
+    """(course model, workbook path, trainer guide path) for each course that is printed."""
+    root, fixture = COURSES[request.param]
+    course = _course(root)
+    folder = request.getfixturevalue(fixture)
+    return course, folder / f"{course.id}-werkboek.pdf", folder / f"{course.id}-trainershandleiding.pdf"
+
+
+@lru_cache(maxsize=None)
+def _course(root: Path):
+    return check(root).course
+
+
+def normalize(text: str) -> str:
+    """Fold text as extracted from a PDF: undo hyphenation at line ends, collapse whitespace."""
+    text = re.sub(r"\u2010\s+", "", text)
+    text = re.sub(r"(?<=\w)-\s+(?=\w)", "-", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@lru_cache(maxsize=None)
+def pages(pdf: Path) -> tuple[str, ...]:
+    """Return the normalized text of every page (index 0 is page 1)."""
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    unlisted = re.sub(r"(?m)^\s*(?:•|\d+\.)\s+", "", text)  # list markers are not part of the sentences
+    return tuple(normalize(page) for page in unlisted.split("\f")[:-1])
+
+
+@lru_cache(maxsize=None)
+def whole(pdf: Path) -> str:
+    """Return the running text of a PDF: its pages without page numbers and running headers."""
+    titles = {normalize(m.title) for root, _ in COURSES.values() for m in _course(root).modules}
+    body = []
+    for text in pages(pdf):
+        text = re.sub(r" \d+$", "", text)
+        header = next((title for title in titles if text.startswith(title + " ")), None)
+        body.append(text[len(header):] if header else text)
+    return " ".join(body)
+
+
+def trainer_texts(course) -> list[str]:
+    """Return a distinctive snippet (first words) of every trainer-only block of the full course."""
+    snippets = []
+    for module in course.modules:
+        for block in module.blocks("trainer"):
+            words = normalize(block.text).split()
+            snippets.append(" ".join(words[:8]))
+    return snippets
+
+
+def outline(reader: PdfReader, items=None, depth=0) -> list[tuple[int, str, int]]:
+    """Flatten the PDF outline into (depth, title, page number) rows."""
+    rows = []
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            rows += outline(reader, item, depth + 1)
+        else:
+            rows.append((depth, item.title, reader.get_destination_page_number(item) + 1))
+    return rows
+
+
+# -- Files and trainer-only content ---------------------------------------------------------------
+
+def test_one_command_writes_both_pdfs_named_in_the_course_language(mini_pdf):
+    assert sorted(p.name for p in mini_pdf.iterdir()) == ["mini-trainershandleiding.pdf", "mini-werkboek.pdf"]
+
+
+def test_every_module_title_goal_and_reflection_question_is_in_both_pdfs(printed):
+    course, workbook, guide = printed
+    for pdf in (workbook, guide):
+        text = whole(pdf)
+        for module in course.modules:
+            assert normalize(module.title) in text, (pdf.name, module.title)
+            for goal in module.goals:
+                assert normalize(goal.text) in text, (pdf.name, module.id, goal.id)
+            for reflection in module.blocks("reflection"):
+                assert normalize(reflection.text) in text, (pdf.name, reflection.id)
+
+
+def test_trainer_only_text_is_in_the_guide_and_never_in_the_workbook(printed):
+    course, workbook, guide = printed
+    snippets = trainer_texts(course)
+    assert snippets
+    for snippet in snippets:
+        assert snippet not in whole(workbook), snippet
+        assert snippet in whole(guide), snippet
+
+
+def test_mini_trainer_secrets_only_in_the_guide(mini_pdf):
+    assert "GEHEIM" not in whole(mini_pdf / "mini-werkboek.pdf")
+    guide = whole(mini_pdf / "mini-trainershandleiding.pdf")
+    for secret in ("GEHEIM-TRAINER-REFLECTIE", "GEHEIM-TRAINER-OEFENING", "GEHEIM-TRAINER-LOS"):
+        assert secret in guide
+
+
+# -- Layout: contents, odd pages, outline ---------------------------------------------------------
+
+def toc_entries(pdf: Path, course) -> dict[str, int]:
+    """Return the page number the table of contents prints after each module title."""
+    toc_pages = [text for text in pages(pdf)[:8] if "Inhoud" in text and "Deel 1" in text]
+    assert toc_pages, "no table of contents"
+    text = " ".join(toc_pages)
+    found = {}
+    for number, module in enumerate(course.modules, 1):
+        match = re.search(rf"{number} {re.escape(normalize(module.title))}[ .]*?(\d+)", text)
+        assert match, module.title
+        found[module.id] = int(match.group(1))
+    return found
+
+
+def test_contents_page_numbers_point_at_module_starts_on_odd_pages(printed):
+    course, workbook, guide = printed
+    for pdf in (workbook, guide):
+        for module in course.modules:
+            page = toc_entries(pdf, course)[module.id]
+            assert page % 2 == 1, (pdf.name, module.id, page)
+            assert normalize(module.title) in pages(pdf)[page - 1], (pdf.name, module.id, page)
+
+
+def test_outline_lists_every_part_and_module_under_it(printed):
+    course, workbook, guide = printed
+    for pdf in (workbook, guide):
+        rows = outline(PdfReader(pdf))
+        tops = [title for depth, title, _ in rows if depth == 0]
+        for part in course.parts:
+            assert any(part.title in title for title in tops), part.title
+        modules = [(title, page) for depth, title, page in rows if depth == 1]
+        assert [title for title, _ in modules] == [m.title for m in course.modules]
+        assert all(page % 2 == 1 for _, page in modules)
+
+
+def test_contents_links_jump_to_the_module(mini_pdf):
+    reader = PdfReader(mini_pdf / "mini-werkboek.pdf")
+    dests = {name: reader.get_destination_page_number(dest) + 1 for name, dest in reader.named_destinations.items()}
+    toc = next(i for i, text in enumerate(pages(mini_pdf / "mini-werkboek.pdf")) if "Inhoud" in text)
+    targets = {a.get_object()["/Dest"] for a in reader.pages[toc]["/Annots"]}
+    assert {"mod-een", "mod-twee", "part-deel-a", "part-deel-b"} <= targets
+    assert "Module twee" in pages(mini_pdf / "mini-werkboek.pdf")[dests["mod-twee"] - 1]
+    # A link in module een to a section of module twee ('02-twee/index.md#verdieping') stays a link.
+    een = dests["mod-een"] - 1
+    assert "twee--verdieping" in {a.get_object().get("/Dest") for a in reader.pages[een]["/Annots"]}
+    assert "Verdieping" in pages(mini_pdf / "mini-werkboek.pdf")[dests["twee--verdieping"] - 1]
+
+
+# -- Accessibility and metadata -------------------------------------------------------------------
+
+def test_tagged_pdf_ua_with_title_author_and_language(mini_pdf):
+    for name, title in (("mini-werkboek.pdf", "Werkboek"), ("mini-trainershandleiding.pdf", "Trainershandleiding")):
+        reader = PdfReader(mini_pdf / name)
+        root = reader.trailer["/Root"]
+        assert root["/Lang"] == "nl"
+        assert root["/MarkInfo"]["/Marked"] == True  # noqa: E712 (a pypdf BooleanObject)
+        assert "/StructTreeRoot" in root
+        assert root["/ViewerPreferences"]["/DisplayDocTitle"] == True  # noqa: E712
+        assert 'pdfuaid:part="1"' in reader.xmp_metadata.stream.get_data().decode()
+        assert reader.metadata.title == f"Mini cursus — {title}"
+        assert reader.metadata.author == "Test"
+
+
+def test_headings_are_tagged_for_screen_readers(mini_pdf):
+    reader = PdfReader(mini_pdf / "mini-werkboek.pdf")
+    kinds: list[str] = []
+
+    def walk(node):
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict) and "/S" in node:
+            kinds.append(node["/S"])
+            walk(node.get("/K", []))
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"]["/K"])
+    assert {"/H1", "/H2", "/H3", "/L", "/Figure"} <= set(kinds)
+
+
+# -- Print quality ---------------------------------------------------------------------------------
+
+def test_fonts_embedded_and_dutch_characters_render(printed):
+    course, workbook, guide = printed
+    for pdf in (workbook, guide):
+        fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+        assert fonts
+        for line in fonts:
+            name, emb = line.split()[0], line.split()[-5]
+            assert emb == "yes", line
+            assert re.search(r"Liberation|DejaVu", name), line
+    text = whole(workbook)
+    for char in "é" if course.id == "mini" else "ëïé€":
+        assert char in text
+
+
+def test_no_ink_beyond_the_page_margins(printed, tmp_path):
+    course, workbook, guide = printed
+    for pdf in (workbook, guide):
+        count = len(pages(pdf))
+        for page in sorted({1, 3, 4, 7, count // 2, count // 2 + 1, count - 1, count}):
+            _assert_inside_margins(pdf, page, tmp_path)
+
+
+def _assert_inside_margins(pdf: Path, page: int, tmp_path: Path) -> None:
+    """Render one page in grey and check the ink's bounding box against the mirrored margins."""
+    dpi = 40
+    prefix = tmp_path / f"{pdf.stem}-{page}"
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-f", str(page), "-l", str(page), "-singlefile", "-png", str(pdf), str(prefix)], check=True)
+    image = Image.open(f"{prefix}.png").point(lambda v: 255 if v < 250 else 0)
+    box = image.getbbox()
+    if box is None:
+        return
+    px = dpi / 25.4
+    inner, outer, slack = 25 * px, 15 * px, 1.5 * px
+    left, right = (inner, outer) if page % 2 else (outer, inner)
+    width, height = image.size
+    assert box[0] >= left - slack, (pdf.name, page, box)
+    assert box[2] <= width - right + slack, (pdf.name, page, box)
+    assert box[1] >= 5 * px and box[3] <= height - 5 * px, (pdf.name, page, box)
+
+
+# -- Content of each document ----------------------------------------------------------------------
+
+def test_workbook_asks_without_answers_and_keys_them_at_the_back(mini_pdf):
+    text = pages(mini_pdf / "mini-werkboek.pdf")
+    question = next(i for i, page in enumerate(text) if "Wat doet schaarste met je aandacht?" in page)
+    assert "tunnelen" not in text[question]
+    key = next(i for i, page in enumerate(text) if "Antwoorden De juiste antwoorden" in page)
+    assert key > question and "B Goed: Ze trekt je aandacht naar het tekort." in text[key]
+    assert "Goed: dat heet tunnelen." in text[key]
+    back = " ".join(text[question + 1:])
+    assert "Begrippenlijst" in back and "Schaarste Een tekort dat je aandacht opslokt." in back
+    assert "Literatuur" in back and "https://www.platform31.nl/schaarste" in back
+
+
+def test_trainer_guide_has_schedule_alignment_session_plans_and_explained_keys(mini_pdf):
+    text = whole(mini_pdf / "mini-trainershandleiding.pdf")
+    assert "Voorgesteld programma" in text and "Sessie 1 (1 uur)" in text
+    assert "Constructive alignment" in text and "Je kunt een stap zetten." in text
+    assert text.count("Sessieplan") == 2
+    assert "Gesprekspunten GEHEIM-TRAINER-REFLECTIE" in text
+    assert re.search(r"Oefening: Een week rondkomen 20 min 4-6 .{0,20}speelgeld", text)
+    assert "Niet goed: schaarste trekt aandacht naar het acute probleem." in text
+
+
+def test_overleefhuis_script_is_in_the_guide(shipped_pdf):
+    course = _course(COURSE)
+    guide = whole(shipped_pdf / f"{course.id}-trainershandleiding.pdf")
+    exercise = course.module("overleefhuis").blocks("exercise")[0]
+    for part in ("materials", "steps", "debrief", "trainer"):
+        for child in exercise.children(part):
+            assert " ".join(normalize(child.text).split()[:6]) in guide, part
+
+
+# -- Options ---------------------------------------------------------------------------------------
+
+def test_same_sources_give_the_same_bytes(mini_pdf, tmp_path):
+    result = run("build", ROOTS / "mini", "--out", tmp_path, "--format", "workbook", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "pdf" / "mini-werkboek.pdf").read_bytes() == (mini_pdf / "mini-werkboek.pdf").read_bytes()
+
+
+def test_one_module_as_handout_with_english_names_and_course_styles(tmp_path):
+    course = copy_root("mini", tmp_path)
+    config = course / "course.yml"
+    config.write_text(config.read_text().replace("language: nl", "language: en"))
+    Image.new("L", (3000, 300), 0).save(course / "02-twee" / "media" / "huis.png")  # far wider than the page
+    (course / "templates" / "pdf").mkdir(parents=True)
+    (course / "templates" / "pdf" / "workbook.css").write_text('.module-title::before { content: "HOUSE-STYLE "; colr: red; }\n')
+    result = run("build", course, "--out", tmp_path / "out", "--module", "twee", "--format", "workbook", "--format", "trainer", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "warning" in result.output and "colr" in result.output
+    out = tmp_path / "out" / "pdf"
+    assert sorted(p.name for p in out.iterdir()) == ["mini-twee-trainer-guide.pdf", "mini-twee-workbook.pdf"]
+    handout = whole(out / "mini-twee-workbook.pdf")
+    assert "HOUSE-STYLE Module twee" in handout and "Module één" not in handout
+    assert "Learning goals" in handout and "Answer key" in handout
+    assert "HOUSE-STYLE" not in whole(out / "mini-twee-trainer-guide.pdf")
+    for page in range(1, len(pages(out / "mini-twee-workbook.pdf")) + 1):
+        _assert_inside_margins(out / "mini-twee-workbook.pdf", page, tmp_path)
+
+
+def test_module_html_is_made_to_fit_one_document():
+    from cursus.pdfdoc import Localizer
+
+    course = _course(ROOTS / "mini")
+    localize = Localizer(course, [course.module("een"), course.module("twee")])
+    html = localize(
+        'Zie <a href="twee.html#verdieping">twee</a> &amp; <a href="#inleiding">hier</a>'
+        '<h2 id="x" aria-labelledby="x y">T</h2><img src="media/02-twee/media/huis.png" alt="huis">',
+        "een",
+    )
+    assert html.startswith('Zie <a href="#twee--verdieping">twee</a> &amp; <a href="#een--inleiding">hier</a>')
+    assert '<h2 id="een--x" aria-labelledby="een--x een--y">T</h2>' in html
+    assert 'src="file:///' in html and html.count("huis.png") == 1
+    handout = Localizer(course, [course.module("een")])
+    assert handout('<a href="twee.html#verdieping">twee</a>', "een") == "<a>twee</a>"
