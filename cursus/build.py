@@ -62,8 +62,9 @@ def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOpt
         for builder in builders:
             with reporter.step(builder.name):
                 builder.build(views[builder.audience], tree.folder(builder.folder, builder.merge))
-        for builder in builders:
-            builder.finish()
+        with reporter.step("finishing"):
+            for builder in builders:
+                builder.finish()
         reporter.diagnostics(diagnostics)
         if diagnostics.failed(options.strict):
             raise CourseInvalid(diagnostics, options.strict)

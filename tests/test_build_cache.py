@@ -1,0 +1,121 @@
+"""Rebuilds reuse what did not change: rendered modules (cache under the output folder), compiled templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.generate import generate
+from conftest import ROOT, run
+from cursus import loader
+from cursus.build import CACHE, build
+from cursus.builders import BuildOptions
+from cursus.diagnostics import CursusError
+
+
+@pytest.fixture
+def renders(monkeypatch) -> list[str]:
+    """Record the id of every module whose body is actually rendered (not taken from the cache)."""
+    seen: list[str] = []
+    original = loader._render_body
+
+    def counting(root, source, renderer, diagnostics):
+        seen.append(source.meta["id"])
+        return original(root, source, renderer, diagnostics)
+
+    monkeypatch.setattr(loader, "_render_body", counting)
+    return seen
+
+
+def test_a_rebuild_renders_only_the_module_that_changed(mini: Path, tmp_path: Path, renders: list[str]):
+    out = tmp_path / "out"
+    build(mini, out, ["web"], BuildOptions())
+    untouched = (out / "web" / "twee.html").read_bytes()
+    assert sorted(renders) == ["een", "twee"]
+
+    renders.clear()
+    build(mini, out, ["web"], BuildOptions())
+    assert renders == [], "nothing changed, nothing is rendered again"
+
+    source = mini / "01-een.md"
+    source.write_text(source.read_text("utf-8").replace("Dit is de inleiding", "Dit is de NIEUWE inleiding"), "utf-8")
+    build(mini, out, ["web"], BuildOptions())
+    assert renders == ["een"]
+    assert "Dit is de NIEUWE inleiding" in (out / "web" / "een.html").read_text("utf-8")
+    assert (out / "web" / "twee.html").read_bytes() == untouched
+    assert not list((out / "web").rglob("*.pickle")), "the cache is never published"
+
+
+def test_a_cached_module_whose_image_was_deleted_is_reported(mini: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    build(mini, out, ["web"], BuildOptions())
+    (mini / "02-twee" / "media" / "huis.png").unlink()
+
+    result = run("build", mini, "--out", out, "--format", "web")
+
+    assert result.exit_code == 1
+    assert "huis.png' does not exist" in result.output
+
+
+def test_a_renamed_module_changes_links_to_it(mini: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    build(mini, out, ["web"], BuildOptions())
+    source = mini / "02-twee" / "index.md"
+    source.write_text(source.read_text("utf-8").replace("id: twee", "id: tweede"), "utf-8")
+    course_yml = mini / "course.yml"
+    course_yml.write_text(course_yml.read_text("utf-8").replace("[een, twee]", "[een, tweede]"), "utf-8")
+
+    build(mini, out, ["web"], BuildOptions())
+
+    assert 'href="tweede.html#verdieping"' in (out / "web" / "een.html").read_text("utf-8")
+
+
+def test_a_damaged_cache_is_ignored(mini: Path, tmp_path: Path, renders: list[str]):
+    out = tmp_path / "out"
+    build(mini, out, ["web"], BuildOptions())
+    for path in (out / CACHE).iterdir():
+        path.write_bytes(b"not a pickle")
+    renders.clear()
+
+    build(mini, out, ["web"], BuildOptions())
+
+    assert sorted(renders) == ["een", "twee"]
+    assert (out / "web" / "een.html").is_file()
+
+
+def test_a_failed_build_leaves_the_cache_as_it_was(mini: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    (mini / "01-een.md").write_text("---\nid: een\n---\n", "utf-8")
+    with pytest.raises(CursusError):
+        build(mini, out, ["web"], BuildOptions())
+    assert not (out / CACHE).exists()
+
+
+def test_a_changed_course_template_is_used_by_the_next_build_in_the_same_process(mini: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    build(mini, out, ["web"], BuildOptions())
+    own = mini / "templates" / "partials" / "term.html"
+    own.parent.mkdir(parents=True)
+    own.write_text("<!-- EIGEN-SJABLOON -->\n" + (ROOT / "templates" / "partials" / "term.html").read_text("utf-8"), "utf-8")
+
+    build(mini, out, ["web"], BuildOptions())
+
+    assert "EIGEN-SJABLOON" in (out / "web" / "een.html").read_text("utf-8")
+
+
+def test_the_benchmark_course_is_valid_and_uses_every_block_type(tmp_path: Path):
+    course = generate(6, tmp_path / "bench")
+    again = generate(6, tmp_path / "again")
+
+    result = run("check", course, "--strict")
+
+    assert result.exit_code == 0, result.output
+    assert "6 modules" in result.output
+    files = sorted(p.relative_to(course) for p in course.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    assert all((course / f).read_bytes() == (again / f).read_bytes() for f in files), "seeded: same bytes every time"
+    text = "\n".join(p.read_text("utf-8") for p in course.rglob("*.md"))
+    for kind in ("reflection", "exercise", "materials", "steps", "debrief", "check", "case", "example", "term", "sources", "trainer"):
+        assert f"::: {kind}" in text, kind
+    assert len(list(course.rglob("*.png"))) == 2
