@@ -103,9 +103,10 @@ class ScormBuilder(Builder):
     def _pages(self, env: jinja2.Environment, course: Course, package: Package) -> dict[str, bytes]:
         """Render the pages of every SCO (and, for a single SCO, the launch page and the site's pages)."""
         files: dict[str, bytes] = {}
+        views = site.module_pages(course)
         for sco in package.scos:
             config = self.runtime_config(course, sco)
-            for view in _views(course, sco, package.single):
+            for view in _views(views, sco, package.single):
                 html = site.render_module_page(env, view, "scorm", scorm=config, single=package.single, answers_notice=NOTICE)
                 files[view.filename] = html.encode("utf-8")
             if package.single:
@@ -222,13 +223,13 @@ def _reflections(sco: Sco) -> list[Block]:
     return [block for module in sco.modules for block in module.blocks("reflection")]
 
 
-def _views(course: Course, sco: Sco, single: bool) -> list[site.ModulePage]:
+def _views(views: list[site.ModulePage], sco: Sco, single: bool) -> list[site.ModulePage]:
     """Return the module pages of a SCO, with links to pages outside the SCO turned into plain text."""
     mine = {m.id for m in sco.modules}
     pages = {m.filename for m in sco.modules} | ({f"{name}.html" for name in WEB_PAGES} if single else set())
     return [
         dataclasses.replace(view, module=_local_links(view.module, pages))
-        for view in site.module_pages(course) if view.module.id in mine
+        for view in views if view.module.id in mine
     ]
 
 
