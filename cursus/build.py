@@ -15,7 +15,7 @@ from cursus.model import LEARNER, TRAINER, Course, for_learners
 from cursus.output import OutputTree
 
 CACHE = ".cache"
-"""The folder below the output folder where unchanged modules are kept rendered between builds."""
+"""The folder below the output folder where unchanged modules and pages are kept rendered between builds."""
 
 
 class Reporter(Protocol):
@@ -53,11 +53,12 @@ def check(course_dir: Path, strict: bool = False, reporter: Reporter = Silent(),
 def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOptions, reporter: Reporter = Silent()) -> Course:
     """Build the requested formats of a course into *out_dir*; on any failure, publish nothing."""
     cache = RenderCache(Path(out_dir) / CACHE)
+    pages = RenderCache(Path(out_dir) / CACHE, "pages.pickle")
     course = check(course_dir, options.strict, reporter, cache).course
     _check_module_option(course, options)
     views = {TRAINER: course, LEARNER: for_learners(course)}
     diagnostics = Diagnostics()
-    builders = [builder_class(name)(options, diagnostics) for name in formats or list(FORMATS)]
+    builders = [builder_class(name)(options, diagnostics, pages) for name in formats or list(FORMATS)]
     with OutputTree(out_dir) as tree:
         for builder in builders:
             with reporter.step(builder.name):
@@ -70,6 +71,7 @@ def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOpt
             raise CourseInvalid(diagnostics, options.strict)
         tree.commit()
     cache.save()
+    pages.save()
     return course
 
 

@@ -36,8 +36,8 @@ def code_version() -> str:
 class RenderCache:
     """Rendered module bodies by content hash, loaded from and saved to one file."""
 
-    def __init__(self, folder: Path | None):
-        self.path = Path(folder) / "modules.pickle" if folder else None
+    def __init__(self, folder: Path | None, name: str = "modules.pickle"):
+        self.path = Path(folder) / name if folder else None
         self.entries = self._read()
         self.used: dict[str, object] = {}
         """Entries looked up or added in this build: exactly what ``save`` keeps."""

@@ -16,6 +16,10 @@ class OutputFolder:
     def __init__(self, root: Path):
         self.root = root
         self.written: set[str] = set()
+        self._folded: set[str] = set()
+        """The written paths case-folded: two names that differ only in case collide on many disks."""
+        self._folders: set[Path] = set()
+        """Folders already created, so each file costs one system call less."""
 
     def _target(self, relative: str) -> Path:
         """Return the staged path for *relative*, refusing paths that leave the folder or repeat."""
@@ -23,11 +27,14 @@ class OutputFolder:
         if posix.is_absolute() or ".." in posix.parts or not posix.parts:
             raise ValueError(f"output path escapes the output folder: {relative!r}")
         key = posix.as_posix()
-        if key.casefold() in {w.casefold() for w in self.written}:
+        if key.casefold() in self._folded:
             raise ValueError(f"output file written twice: {key}")
         self.written.add(key)
+        self._folded.add(key.casefold())
         target = self.root.joinpath(*posix.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
         return target
 
     def write_bytes(self, relative: str, data: bytes) -> Path:

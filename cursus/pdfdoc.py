@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as htmllib
+import re
 from dataclasses import dataclass
 from string import ascii_uppercase
 from urllib.parse import urlsplit
@@ -11,11 +12,19 @@ import jinja2
 import lxml.html
 
 from cursus.checks import ACTIVITIES, ASSESSMENTS
-from cursus.model import Block, Course, Module
+from cursus.model import Block, Course, Html, Module
 from cursus.summary import alignment
 
 REFERENCES = ("id", "for", "aria-labelledby", "aria-describedby", "aria-controls")
 """Attributes that name element ids and so must follow them when ids are made unique."""
+WORDS_PER_PAGE = 350
+"""Words of module text on a printed page, on the low side (measured: 450 to 700 with the print
+stylesheets), so that an estimate errs towards more pages."""
+PAGES_PER_MODULE = 5
+"""Pages a module adds besides its words: right-hand start, writing space, session plan."""
+FIXED_PAGES = 8
+"""Cover, colophon, contents, and the first page of each front and back section (schedule, answer key ...)."""
+TAG = re.compile(r"<[^>]+>")
 
 
 def anchor(module_id: str, fragment: str = "") -> str:
@@ -169,6 +178,8 @@ class Document:
     course: Course
     title: str
     handout: bool
+    volume: str
+    """The volume's number when the document is printed in several files, else empty."""
     parts: tuple[PartView, ...]
     glossary: tuple[GlossaryEntry, ...]
     references: tuple[str, ...]
@@ -183,31 +194,73 @@ class Document:
         return [chapter for part in self.parts for chapter in part.chapters]
 
 
-def document(course: Course, env: jinja2.Environment, title: str, module_id: str | None = None) -> Document:
-    """Return the view-model of a printed course, or of one module printed as a handout."""
-    modules = [m for m in course.modules if module_id in (None, m.id)]
+def document(
+    course: Course, env: jinja2.Environment, title: str, modules: list[Module] | None = None,
+    handout: bool = False, volume: str = "",
+) -> Document:
+    """Return the view-model of a printed course, or of some of its modules (a volume, a handout)."""
+    modules = course.modules if modules is None else modules
     localize = Localizer(course, modules)
     fragment = env.get_template("pdf/module.html")
     label = lambda block: _label(block, env)
+    included = {module.id for module in modules}
     parts, number = [], 0
     for index, part in enumerate(course.parts, 1):
         chapters = []
         for module in part.modules:
             number += 1
-            if module in modules:
+            if module.id in included:
                 chapters.append(_chapter(module, number, part.title, fragment, localize, label))
         if chapters:
             parts.append(PartView(part.id, part.title, index, f"part-{part.id}", tuple(chapters)))
-    return _assemble(course, title, module_id is not None, tuple(parts), localize, label)
+    return _assemble(course, title, handout, volume, tuple(parts), localize, label)
 
 
-def _assemble(course: Course, title: str, handout: bool, parts: tuple[PartView, ...], localize, label) -> Document:
+def volumes(course: Course, limit: int) -> list[tuple[str, list[Module]]]:
+    """Split a course whose estimated length passes *limit* pages into volumes: one per part, a part
+    that alone passes the limit split between its modules (3.1, 3.2 ...). A course that fits is one
+    volume with an empty number."""
+    pages = {module.id: estimate_pages(module) for module in course.modules}
+    if FIXED_PAGES + sum(pages.values()) <= limit:
+        return [("", course.modules)]
+    found = []
+    for index, part in enumerate(course.parts, 1):
+        runs = _runs(list(part.modules), pages, limit - FIXED_PAGES)
+        found += [(str(index) if len(runs) == 1 else f"{index}.{i}", run) for i, run in enumerate(runs, 1)]
+    return found
+
+
+def _runs(modules: list[Module], pages: dict[str, float], limit: float) -> list[list[Module]]:
+    """Cut a part's modules into consecutive runs of at most *limit* pages (a module is never cut)."""
+    runs: list[list[Module]] = []
+    length = 0.0
+    for module in modules:
+        if not runs or length + pages[module.id] > limit:
+            runs.append([])
+            length = 0.0
+        runs[-1].append(module)
+        length += pages[module.id]
+    return runs
+
+
+def estimate_pages(module: Module) -> float:
+    """Return a generous estimate of a module's printed pages from its word count, without laying it out."""
+    texts = [node.html for node in module.body if isinstance(node, Html)]
+    for block in module.blocks():
+        texts.append(block.html)
+        texts += [option.html + " " + option.feedback_html for option in block.options]
+    words = sum(len(TAG.sub(" ", text).split()) for text in texts)
+    return PAGES_PER_MODULE + words / WORDS_PER_PAGE
+
+
+def _assemble(course: Course, title: str, handout: bool, volume: str, parts: tuple[PartView, ...], localize, label) -> Document:
     """Return the document with its back matter collected from the printed chapters."""
     chapters = {c.module.id: c for part in parts for c in part.chapters}
     return Document(
         course=course,
         title=title,
         handout=handout,
+        volume=volume,
         parts=parts,
         glossary=tuple(
             GlossaryEntry(block.title, localize(block.html, module.id, keep_ids=False), chapters[module.id])

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
 
 import jinja2
 import lxml.html
 
+from cursus.cache import RenderCache
 from cursus.model import Block, Course, Html, Media, Module, Part
 from cursus.templating import search_path, ui_strings
 
@@ -21,6 +28,10 @@ SCRIPT_STRINGS = (
     "name", "date", "question", "your_answer", "export_file", "continue_module",
 )
 """The UI strings that ``cursus.js`` needs, handed to it as JSON in every page."""
+PAGE_CODE = ("site.py", "templating.py", "builders/web.py", "builders/scorm.py")
+"""The sources whose change changes the bytes of a module page (besides the templates)."""
+TEMPLATE_SUFFIXES = (".html", ".yml")
+"""Templates and UI strings: the files of the template search path a module page is made from."""
 
 
 @dataclass(frozen=True)
@@ -254,3 +265,70 @@ def render_page(env: jinja2.Environment, template: str, kind: str, module_id: st
     return env.get_template(template).render(
         page_kind=kind, module_id=module_id, script_strings=script_strings(labels), **context
     )
+
+
+class PageCache:
+    """Module pages of earlier builds, found by a hash of everything that shapes their bytes: the module,
+    its number, part and neighbours, the course's settings and outline, the templates, the target and
+    the extra context. ``cursus build`` and ``cursus serve`` so render only the pages that changed."""
+
+    def __init__(self, store: RenderCache, course: Course):
+        self.store = store
+        self.base = store.key("page", _course_fingerprint(course), _templates_fingerprint(course), _code_fingerprint())
+        self.modules: dict[int, tuple[Module, str]] = {}
+        """Each module's fingerprint by object id; the module is kept so that its id is never reused."""
+
+    def render(self, env: jinja2.Environment, view: ModulePage, target: str,
+               prepare: Callable[[ModulePage], ModulePage] | None = None, **context) -> str:
+        """Return ``render_module_page(env, prepare(view), target, **context)``, from the cache when it holds it.
+
+        *prepare* adapts the view before rendering (a SCORM package unlinks other SCOs); what it does
+        must follow from *view* and *context*, which are all the key holds."""
+        place = repr((view.number, view.part.id, view.part.title, view.previous, view.next))
+        key = self.store.key(self.base, target, self.fingerprint(view.module), place, json.dumps(context, sort_keys=True))
+        html = self.store.get(key)
+        if html is None:
+            html = render_module_page(env, prepare(view) if prepare else view, target, **context)
+            self.store.put(key, html)
+        return html
+
+    def search_index(self, course: Course) -> list[dict]:
+        """Return ``search_index(course)``, taking the records of unchanged modules from the cache."""
+        records = []
+        for module in course.modules:
+            key = self.store.key(self.base, "search", self.fingerprint(module))
+            entries = self.store.get(key)
+            if entries is None:
+                entries = [entry.record() for entry in _module_entries(module)]
+                self.store.put(key, entries)
+            records += entries
+        return records
+
+    def fingerprint(self, module: Module) -> str:
+        """Return everything a module shows, its line numbers left out, as one string (computed once)."""
+        if id(module) not in self.modules:
+            self.modules[id(module)] = (module, repr(dataclasses.replace(module, lines=None)))
+        return self.modules[id(module)][1]
+
+
+def _course_fingerprint(course: Course) -> str:
+    """Return the course's settings and outline, which every page may show (title, footer, language)."""
+    settings = {f.name: getattr(course, f.name) for f in dataclasses.fields(course) if f.name != "parts"}
+    outline = [(p.id, p.title, [(m.id, m.title, m.duration, m.summary) for m in p.modules]) for p in course.parts]
+    return repr((settings, outline))
+
+
+def _templates_fingerprint(course: Course) -> str:
+    """Return a hash of every template and UI-strings file on the course's template search path."""
+    digest = hashlib.sha256()
+    for folder in search_path(course):
+        for path in sorted(p for p in folder.rglob("*") if p.suffix in TEMPLATE_SUFFIXES and p.is_file()):
+            digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """Return a hash of the code that turns a module page's view into HTML."""
+    folder = Path(__file__).resolve().parent
+    return hashlib.sha256(b"".join((folder / name).read_bytes() for name in PAGE_CODE)).hexdigest()

@@ -8,7 +8,7 @@ import pytest
 
 from benchmarks.generate import generate
 from conftest import ROOT, run
-from cursus import loader
+from cursus import loader, site
 from cursus.build import CACHE, build
 from cursus.builders import BuildOptions
 from cursus.diagnostics import CursusError
@@ -102,6 +102,60 @@ def test_a_changed_course_template_is_used_by_the_next_build_in_the_same_process
     build(mini, out, ["web"], BuildOptions())
 
     assert "EIGEN-SJABLOON" in (out / "web" / "een.html").read_text("utf-8")
+
+
+@pytest.fixture
+def pages(monkeypatch) -> list[tuple[str, str]]:
+    """Record (module id, target) of every module page actually rendered (not taken from the cache)."""
+    seen: list[tuple[str, str]] = []
+    original = site.render_module_page
+
+    def counting(env, view, target, **context):
+        seen.append((view.module.id, target))
+        return original(env, view, target, **context)
+
+    monkeypatch.setattr(site, "render_module_page", counting)
+    return seen
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    """Return every published file of the web and SCORM outputs with its bytes."""
+    folders = [out / name for name in ("web", "scorm12", "scorm2004")]
+    return {str(p.relative_to(out)): p.read_bytes() for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_cached_rebuild_is_byte_for_byte_a_clean_build(mini: Path, tmp_path: Path, pages: list):
+    formats = ["web", "scorm12", "scorm2004"]
+    cached = tmp_path / "cached"
+    build(mini, cached, formats, BuildOptions())
+    assert len(pages) == 6, "a first build renders every page for every target"
+    source = mini / "01-een.md"
+    source.write_text(source.read_text("utf-8").replace("Dit is de inleiding", "Dit is de NIEUWE inleiding"), "utf-8")
+
+    pages.clear()
+    build(mini, cached, formats, BuildOptions())
+    assert sorted(pages) == [("een", "scorm"), ("een", "scorm"), ("een", "web")], "only the changed page is rendered again"
+
+    build(mini, tmp_path / "clean", formats, BuildOptions())
+    rebuilt, clean = _files(cached), _files(tmp_path / "clean")
+    assert sorted(rebuilt) == sorted(clean) and len(clean) > 10
+    assert [name for name in clean if rebuilt[name] != clean[name]] == []
+    assert "Dit is de NIEUWE inleiding" in (cached / "web" / "een.html").read_text("utf-8")
+
+
+def test_a_new_title_reaches_the_neighbours_pages_from_the_cache(mini: Path, tmp_path: Path, pages: list):
+    out = tmp_path / "out"
+    build(mini, out, ["web"], BuildOptions())
+    source = mini / "01-een.md"
+    text = source.read_text("utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    source.write_text(text.replace(title, "title: Een geheel nieuwe titel", 1), "utf-8")
+
+    pages.clear()
+    build(mini, out, ["web"], BuildOptions())
+
+    assert sorted(pages) == [("een", "web"), ("twee", "web")]
+    assert "Een geheel nieuwe titel" in (out / "web" / "twee.html").read_text("utf-8")
 
 
 def test_the_benchmark_course_is_valid_and_uses_every_block_type(tmp_path: Path):

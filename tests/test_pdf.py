@@ -12,7 +12,9 @@ from PIL import Image
 from pypdf import PdfReader
 
 from conftest import COURSE, ROOTS, _shared_build, copy_root, run
-from cursus.build import check
+from cursus.build import build, check
+from cursus.builders import BuildOptions
+from cursus.builders.pdf import PdfBuilder
 
 MM = 72 / 25.4
 """PDF points per millimetre."""
@@ -311,6 +313,27 @@ def test_one_module_as_handout_with_english_names_and_course_styles(tmp_path):
     assert "HOUSE-STYLE" not in whole(out / "mini-twee-trainer-guide.pdf")
     for page in range(1, len(pages(out / "mini-twee-workbook.pdf")) + 1):
         _assert_inside_margins(out / "mini-twee-workbook.pdf", page, tmp_path)
+
+
+def test_a_course_past_the_page_limit_is_printed_in_volumes_one_per_part(tmp_path, monkeypatch):
+    monkeypatch.setattr(PdfBuilder, "page_limit", 10)  # mini is estimated at ~18 pages, each part at ~13
+    build(ROOTS / "mini", tmp_path, ["workbook", "trainer"], BuildOptions())
+    kinds = ("trainershandleiding", "werkboek")
+    assert sorted(p.name for p in (tmp_path / "pdf").iterdir()) == [
+        f"mini-{kind}-deel-{number}.pdf" for kind in kinds for number in (1, 2)
+    ]
+    course = _course(ROOTS / "mini")
+    for kind in kinds:
+        volumes = [tmp_path / "pdf" / f"mini-{kind}-deel-{number}.pdf" for number in (1, 2)]
+        for number, volume in enumerate(volumes, 1):
+            cover = pages(volume)[0]
+            assert course.title in cover and f"Deel {number}" in cover, cover
+            assert PdfReader(volume).metadata.title.endswith(f", Deel {number}")
+        for module in course.modules:
+            found = [volume.name for volume in volumes if f"{normalize(module.title)} " in whole(volume)]
+            assert len(found) == 1, (module.id, found)
+            goal = normalize(module.goals[0].text)
+            assert sum(goal in whole(volume) for volume in volumes) == 1, (module.id, goal)
 
 
 def test_module_html_is_made_to_fit_one_document():

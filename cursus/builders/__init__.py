@@ -6,6 +6,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from cursus.cache import RenderCache
 from cursus.diagnostics import Diagnostics
 from cursus.model import LEARNER, Course
 from cursus.output import OutputFolder
@@ -43,9 +44,11 @@ class Builder:
     merge: ClassVar[bool] = False
     """True when several formats share the folder, so files are merged rather than the folder replaced."""
 
-    def __init__(self, options: BuildOptions, diagnostics: Diagnostics):
+    def __init__(self, options: BuildOptions, diagnostics: Diagnostics, pages: RenderCache | None = None):
         self.options = options
         self.diagnostics = diagnostics
+        self.pages = RenderCache(None) if pages is None else pages
+        """Rendered pages of earlier builds (under the output folder's ``.cache/``), for builders that reuse them."""
 
     def build(self, course: Course, out: OutputFolder) -> None:
         """Write this format's files."""

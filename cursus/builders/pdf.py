@@ -9,13 +9,13 @@ from typing import ClassVar
 from cursus.builders import Builder
 from cursus.model import LEARNER, TRAINER, Course
 from cursus.output import OutputFolder
-from cursus.pdfdoc import document
+from cursus.pdfdoc import document, volumes
 from cursus.pdfrender import RenderJob, submit
 from cursus.templating import environment, search_path
 
 
 class PdfBuilder(Builder):
-    """Render the course (or one module, as a handout) into one PDF in ``pdf/``."""
+    """Render the course (or one module, as a handout) into a PDF in ``pdf/``, or into volumes when it is long."""
 
     folder = "pdf"
     merge = True
@@ -25,19 +25,35 @@ class PdfBuilder(Builder):
     """The UI string naming the document (Werkboek, Trainershandleiding)."""
     file_key: ClassVar[str] = ""
     """The UI string giving the file name, so an English course gets English names."""
+    page_limit: ClassVar[int] = 600
+    """Estimated pages above which the document is printed as one volume per part, so that no
+    WeasyPrint process needs much more than a gigabyte (it holds every laid-out page at once)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.pending: list[tuple[OutputFolder, str, Future]] = []
 
     def build(self, course: Course, out: OutputFolder) -> None:
-        """Lay out the document and start rendering it; ``finish`` writes the PDF."""
+        """Lay out the document (in volumes when it is long) and start rendering; ``finish`` writes the PDFs."""
         env = environment(course)
         t = env.globals["t"]
+        title = f"{course.title} — {t(self.title_key)}"
         module = self.options.module
-        doc = document(course, env, f"{course.title} — {t(self.title_key)}", module)
+        if module:
+            doc = document(course, env, title, [course.module(module)], handout=True)
+            self._submit(course, env, doc, out, t(self.file_key, course=f"{course.id}-{module}"))
+            return
+        name = t(self.file_key, course=course.id)
+        for number, modules in volumes(course, self.page_limit):
+            if not number:
+                self._submit(course, env, document(course, env, title, modules), out, name)
+                continue
+            doc = document(course, env, f"{title}, {t('pdf_volume', number=number)}", modules, volume=number)
+            self._submit(course, env, doc, out, t("pdf_volume_file", name=name.removesuffix(".pdf"), number=number))
+
+    def _submit(self, course: Course, env, doc, out: OutputFolder, name: str) -> None:
+        """Render one document's HTML and hand it to a PDF worker."""
         html = env.get_template(self.template).render(doc=doc, medium="print")
-        name = t(self.file_key, course=f"{course.id}-{module}" if module else course.id)
         job = RenderJob(html, course.root.resolve().as_uri() + "/", self.stylesheets(course), _identifier(course, name))
         self.pending.append((out, name, submit(job)))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,11 +104,14 @@ class ScormBuilder(Builder):
     def _pages(self, env: jinja2.Environment, course: Course, package: Package) -> dict[str, bytes]:
         """Render the pages of every SCO (and, for a single SCO, the launch page and the site's pages)."""
         files: dict[str, bytes] = {}
-        views = site.module_pages(course)
+        views = {view.module.id: view for view in site.module_pages(course)}
+        cache = site.PageCache(self.pages, course)
         for sco in package.scos:
             config = self.runtime_config(course, sco)
-            for view in _views(views, sco, package.single):
-                html = site.render_module_page(env, view, "scorm", scorm=config, single=package.single, answers_notice=NOTICE)
+            # What _local_view unlinks follows from the SCO's modules and `single`, both in the key.
+            local = functools.partial(_local_view, pages=_sco_pages(sco, package.single))
+            for view in (views[module.id] for module in sco.modules):
+                html = cache.render(env, view, "scorm", local, scorm=config, single=package.single, answers_notice=NOTICE)
                 files[view.filename] = html.encode("utf-8")
             if package.single:
                 files.update(_site_pages(env, course, config))
@@ -223,14 +227,14 @@ def _reflections(sco: Sco) -> list[Block]:
     return [block for module in sco.modules for block in module.blocks("reflection")]
 
 
-def _views(views: list[site.ModulePage], sco: Sco, single: bool) -> list[site.ModulePage]:
-    """Return the module pages of a SCO, with links to pages outside the SCO turned into plain text."""
-    mine = {m.id for m in sco.modules}
-    pages = {m.filename for m in sco.modules} | ({f"{name}.html" for name in WEB_PAGES} if single else set())
-    return [
-        dataclasses.replace(view, module=_local_links(view.module, pages))
-        for view in views if view.module.id in mine
-    ]
+def _sco_pages(sco: Sco, single: bool) -> set[str]:
+    """Return the pages a SCO contains: links to any other page of the course are turned into plain text."""
+    return {m.filename for m in sco.modules} | ({f"{name}.html" for name in WEB_PAGES} if single else set())
+
+
+def _local_view(view: site.ModulePage, pages: set[str]) -> site.ModulePage:
+    """Return a module page of a SCO, with links to pages outside the SCO turned into plain text."""
+    return dataclasses.replace(view, module=_local_links(view.module, pages))
 
 
 def _site_pages(env: jinja2.Environment, course: Course, config: dict) -> dict[str, bytes]:

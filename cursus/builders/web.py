@@ -22,11 +22,12 @@ class WebBuilder(Builder):
         """Write every page, the search index, the assets and the media."""
         env = environment(course)
         extra = {"live_reload": self.options.extra.get("live_reload", "")}
+        pages = site.PageCache(self.pages, course)
         for view in site.module_pages(course):
-            out.write_text(view.filename, site.render_module_page(env, view, "web", **extra))
+            out.write_text(view.filename, pages.render(env, view, "web", **extra))
         for kind, context in site.site_pages(course).items():
             out.write_text(f"{kind}.html", site.render_page(env, f"web/{kind}.html", kind, **context, **extra))
-        out.write_text("search-index.js", env.get_template("web/search-index.js").render(entries=site.search_index(course)))
+        out.write_text("search-index.js", env.get_template("web/search-index.js").render(entries=pages.search_index(course)))
         for name in ASSETS:
             out.copy(find_static(course, name), name)
         for media in site.media_files(course):

@@ -141,6 +141,13 @@ def rebuild(course: Path, runs: int) -> dict:
     return {"seconds": statistics.median(result["seconds"]), "peak_mb": result["peak_mb"]}
 
 
+def longest_volume(course: Path) -> dict:
+    """Print the longest volume of a course's workbook alone, as its own WeasyPrint process would."""
+    out = BENCH / "out" / f"volume-{course.name}"
+    shutil.rmtree(out, ignore_errors=True)
+    return json.loads(measured([sys.executable, "-m", "tests.benchmarks.stages", "volume", course, out]).stdout)
+
+
 def ensure_mkdocs() -> Path:
     """Return the benchmark's own mkdocs, installing it into build/bench-venv if needed (never into cursus)."""
     mkdocs = VENV / "bin" / "mkdocs"
@@ -236,6 +243,9 @@ def measure_all(sizes: list[int], args) -> dict:
         if label == "150":
             log("  rebuild")
             entry["rebuild"] = rebuild(course, max(3, args.runs))
+        if label == "1500" and all(f in formats for f in PDF):
+            log("  the workbook's longest volume")
+            entry["volume"] = longest_volume(course)
     return results
 
 

@@ -3,6 +3,7 @@
     python -m tests.benchmarks.stages stages COURSE OUT [FORMAT ...]
     python -m tests.benchmarks.stages rebuild COURSE OUT RUNS
     python -m tests.benchmarks.stages capture COURSE OUT       # save the HTML handed to WeasyPrint
+    python -m tests.benchmarks.stages volume COURSE OUT        # print the workbook's longest volume alone
 
 Run by ``tests.benchmarks.run``; each call is its own process so peak memory belongs to it alone.
 """
@@ -95,14 +96,16 @@ def stages(course_dir: Path, out_dir: Path, formats: list[str]) -> dict:
             started[builder.name] = time.perf_counter()
             with clock.stage(builder.name):
                 builder.build(views[builder.audience], tree.folder(builder.folder, builder.merge))
-            for _, _, future in getattr(builder, "pending", ()):
-                rendering[builder.name] = future
+            futures = [future for _, _, future in getattr(builder, "pending", ())]
+            if futures:
+                rendering[builder.name] = futures  # one per volume of a long document
             clock.stages[builder.name]["zip_seconds"] = clock.inside["zip"] - zip_before
             zip_before = clock.inside["zip"]
         with clock.stage("finish (wait for PDFs)"):
             for builder in builders:
                 if builder.name in rendering:
-                    rendering[builder.name].result()
+                    for future in rendering[builder.name]:
+                        future.result()
                     clock.stages[builder.name]["seconds"] = time.perf_counter() - started[builder.name]
                 builder.finish()
         shutdown_pdf_workers()
@@ -164,12 +167,43 @@ def capture(course_dir: Path, out_dir: Path) -> dict:
     return {"documents": saved}
 
 
+def volume(course_dir: Path, out_dir: Path) -> dict:
+    """Print the longest volume of the workbook alone; its worker's peak memory is this process's children's."""
+    from pypdf import PdfReader
+
+    from cursus.build import check
+    from cursus.builders.pdf import WorkbookBuilder
+    from cursus.pdfdoc import document, estimate_pages, volumes
+    from cursus.templating import environment
+
+    course = for_learners(check(course_dir).course)
+    builder = WorkbookBuilder(BuildOptions(), Diagnostics())
+    found = volumes(course, builder.page_limit)
+    number, modules = max(found, key=lambda v: sum(estimate_pages(m) for m in v[1]))
+    env = environment(course)
+    start = time.perf_counter()
+    with OutputTree(out_dir) as tree:
+        builder._submit(course, env, document(course, env, course.title, modules, volume=number), tree.folder("pdf"), "volume.pdf")
+        builder.finish()
+        tree.commit()
+    return {
+        "volumes": len(found),
+        "modules": len(modules),
+        "estimate": round(sum(estimate_pages(m) for m in modules)),
+        "pages": len(PdfReader(out_dir / "pdf" / "volume.pdf").pages),
+        "seconds": time.perf_counter() - start,
+        "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
+
+
 def main(argv: list[str]) -> None:
     mode, course_dir, out_dir = argv[0], Path(argv[1]), Path(argv[2])
     if mode == "stages":
         result = stages(course_dir, out_dir, argv[3:] or [name for name in FORMATS if name in available()])
     elif mode == "rebuild":
         result = rebuild(course_dir, out_dir, argv[4:], int(argv[3]))
+    elif mode == "volume":
+        result = volume(course_dir, out_dir)
     else:
         result = capture(course_dir, out_dir)
     json.dump(result, sys.stdout)
