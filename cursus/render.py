@@ -23,6 +23,13 @@ EXTENSIONS = ["tables", "attr_list", "def_list", "sane_lists", "abbr"]
 OPTION = re.compile(r"^[-*+]\s+\[([ xX])\]\s+(.*)$")
 URL = re.compile(r"https?://[^\s<>\)\]]+")
 SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
+PIECE_BREAK = "\n\n<!--cursus:piece-->\n\n"
+"""Put between the pieces of a module's Markdown so that one conversion renders them all."""
+PIECE_SPLIT = re.compile(r"\n*<!--cursus:piece-->\n*")
+HEADING_MARK = "cursus-heading-"
+"""The id a heading holds between conversion and the walk that gives it its real id."""
+HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1>", re.S)
+ANCHOR = re.compile(r'\sid="([^"]*)"')
 
 
 @dataclass
@@ -48,16 +55,17 @@ class ModuleContext:
     used_ids: set[str] = field(default_factory=set)
     headings: list[Heading] = field(default_factory=list)
     segment_text: str = ""
-    segment_line: int = 0
+    segment_lines: list[int] = field(default_factory=list)
+    """The source line of each line of ``segment_text``, the Markdown being converted."""
     level: int = 1
     """The level of the last heading seen; a block's own heading goes one below it."""
 
     def line_of(self, needle: str) -> int:
-        """Return the line of the current segment where *needle* first appears."""
+        """Return the source line of the Markdown being converted where *needle* first appears."""
         for offset, text in enumerate(self.segment_text.split("\n")):
             if needle in text:
-                return self.segment_line + offset
-        return self.segment_line
+                return self.segment_lines[offset]
+        return self.segment_lines[0] if self.segment_lines else 0
 
     def unique(self, slug: str) -> str:
         """Return *slug*, numbered if the module already uses it."""
@@ -99,13 +107,28 @@ class _Extension(markdown.Extension):
 
 
 class Renderer:
-    """One Markdown converter for a whole course; ``render_module`` renders a module's body."""
+    """One Markdown converter for a whole course; ``render_module`` renders a module's body.
+
+    A module's Markdown comes in many pieces (prose between blocks, each block's text, every option
+    and its feedback). Python-Markdown's cost per conversion is high, so a module is rendered in two
+    walks over its nodes: the first collects every piece, which are then converted as one document
+    with a marker between them; the second builds the model from the converted pieces, in the same
+    order. Heading ids are given in the second walk, in document order, so they do not depend on
+    the batching. Should the markers not survive (raw HTML left open, say), each piece is converted
+    on its own instead.
+    """
 
     def __init__(self, modules_by_path: dict[Path, str]):
         self.modules_by_path = modules_by_path
         self.fingerprint = hash_of(sorted((str(path), module_id) for path, module_id in modules_by_path.items()))
         """Changes when a module is added, moved or renamed: links to modules render differently then."""
         self.context: ModuleContext | None = None
+        self.slugs: list[str] = []
+        """The slug of each heading of the conversion at hand; its id holds a placeholder until the second walk."""
+        self.pieces: list[tuple[str, int]] | None = None
+        """While collecting: the Markdown pieces of the module, with their first source line."""
+        self.converted: list[tuple[str, int, str]] = []
+        """While building: each piece with its HTML, consumed in order."""
         self.md = markdown.Markdown(
             extensions=EXTENSIONS + ["toc", _Extension(self)],
             extension_configs={"toc": {"slugify": self._slugify, "toc_depth": "2-3"}},
@@ -113,29 +136,86 @@ class Renderer:
         )
 
     def _slugify(self, value: str, separator: str) -> str:
-        return self.context.unique(slugify(value, separator))
+        self.slugs.append(slugify(value, separator))
+        return f"{HEADING_MARK}{len(self.slugs) - 1}"
 
     def render_module(self, nodes: list, context: ModuleContext) -> tuple:
         """Render a module body's parsed nodes into model nodes."""
         self.context = context
+        self.pieces = []
+        scratch = ModuleContext(context.path, context.module_id, context.root, Diagnostics())
+        self.context = scratch
+        for node in nodes:
+            self._node(node)
+        pieces, self.pieces = self.pieces, None
+        self.context = context
+        self.converted = list(self._convert_all(pieces))[::-1]
         context.level = 1
         return tuple(self._node(node) for node in nodes)
+
+    def _convert_all(self, pieces: list[tuple[str, int]]):
+        """Yield ``(text, line, html)`` for every piece: converted as one document when the markers survive."""
+        texts = [textwrap.dedent(text) for text, _ in pieces]
+        ctx = self.context
+        ctx.segment_lines = []
+        for (text, line), dedented in zip(pieces, texts):
+            ctx.segment_lines += [line + offset for offset in range(dedented.count("\n") + 1)]
+            ctx.segment_lines += [ctx.segment_lines[-1]] * (PIECE_BREAK.count("\n") - 1)
+        diagnostics, links, media = ctx.diagnostics, len(ctx.links), dict(ctx.media)
+        ctx.diagnostics = Diagnostics()
+        html = self._convert(PIECE_BREAK.join(texts))
+        parts = PIECE_SPLIT.split(html)
+        if len(parts) == len(pieces):
+            diagnostics.extend(ctx.diagnostics)
+            ctx.diagnostics = diagnostics
+            yield from ((text, line, part) for (text, line), part in zip(pieces, parts))
+            return
+        # A marker was swallowed: forget what the batch found and convert piece by piece.
+        ctx.diagnostics, ctx.media = diagnostics, media
+        del ctx.links[links:]
+        for (text, line), dedented in zip(pieces, texts):
+            ctx.segment_lines = [line + offset for offset in range(dedented.count("\n") + 1)]
+            yield text, line, self._convert(dedented)
+
+    def _convert(self, text: str) -> str:
+        """Run Python-Markdown on *text* (its headings keep placeholder ids)."""
+        self.context.segment_text = text
+        self.slugs = []
+        self.md.reset()
+        return self.md.convert(text).strip("\n")
+
+    def markdown(self, text: str, line: int) -> str:
+        """Return one piece of Markdown as HTML, noting its headings for the module's contents."""
+        if self.pieces is not None:
+            self.pieces.append((text, line))
+            return ""
+        done_text, done_line, html = self.converted.pop()
+        if (done_text, done_line) != (text, line):
+            raise RuntimeError(f"internal error: the second walk over {self.context.path} asked for another piece")
+        return HEADING.sub(self._heading, html)
+
+    def _heading(self, found: re.Match) -> str:
+        """Give a heading its final id, in document order, and note it for the contents."""
+        ctx = self.context
+        level, attrs, inner = int(found[1]), found[2] or "", found[3]
+        anchor = ANCHOR.search(attrs)
+        if anchor is None:
+            return found[0]
+        name = anchor[1]
+        if name.startswith(HEADING_MARK):
+            name = ctx.unique(self.slugs[int(name[len(HEADING_MARK):])])
+            attrs = attrs[:anchor.start()] + f' id="{name}"' + attrs[anchor.end():]
+        else:
+            ctx.used_ids.add(name)
+        if 2 <= level <= 3:
+            ctx.headings.append(Heading(level, name, _plain(inner)))
+            ctx.level = level
+        return f"<h{level}{attrs}>{inner}</h{level}>"
 
     def _node(self, node):
         if isinstance(node, Text):
             return Html(self.markdown(node.text, node.line))
         return self._block(node)
-
-    def markdown(self, text: str, line: int) -> str:
-        """Convert one piece of Markdown, noting its headings for the module's contents."""
-        ctx = self.context
-        ctx.segment_text, ctx.segment_line = text, line
-        self.md.reset()
-        html = self.md.convert(textwrap.dedent(text))
-        for token in _flatten(self.md.toc_tokens):
-            ctx.headings.append(Heading(token["level"], token["id"], _plain(token["name"])))
-            ctx.level = token["level"]
-        return html
 
     def inline(self, text: str, line: int) -> str:
         """Convert a one-line piece of Markdown without the surrounding paragraph."""
@@ -198,10 +278,8 @@ class Renderer:
                         items.append((re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", "", line), child.line + offset))
                     elif line.strip() and items:
                         items[-1] = (items[-1][0] + " " + line.strip(), items[-1][1])
-        sources = tuple(
-            Source(self.inline(text, line), _plain(self.inline(text, line)), tuple(u.rstrip(".,;") for u in URL.findall(text)))
-            for text, line in items
-        )
+        rendered = [(self.inline(text, line), text) for text, line in items]
+        sources = tuple(Source(html, _plain(html), tuple(u.rstrip(".,;") for u in URL.findall(text))) for html, text in rendered)
         body = tuple(self._node(child) for child in raw.children)
         return body, sources
 
