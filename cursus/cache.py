@@ -63,7 +63,7 @@ class RenderCache:
 
     def get(self, key: str):
         """Return the entry stored under *key*, or None."""
-        entry = self.entries.get(key)
+        entry = self.used.get(key, self.entries.get(key))
         if entry is not None:
             self.used[key] = entry
         return entry

@@ -38,6 +38,10 @@ RUNTIME_STRINGS = (
     "scorm_resume_dismiss", "scorm_truncated", "scorm_download", "scorm_answers_file",
 )
 """The UI strings ``scorm.js`` shows, handed to it in every page's configuration."""
+VERSION_SETTINGS = ("api", "limit")
+"""The only settings in which a SCORM 1.2 page differs from the same page of the SCORM 2004 package."""
+CONFIG_START = '<script type="application/json" id="cursus-scorm">'
+"""Where a page's runtime configuration starts (``scorm/scripts.html``)."""
 
 
 @dataclass(frozen=True)
@@ -108,11 +112,14 @@ class ScormBuilder(Builder):
         cache = site.PageCache(self.pages, course)
         for sco in package.scos:
             config = self.runtime_config(course, sco)
+            # Rendered with placeholders, a page is the same for both SCORM versions: the second
+            # package takes it from the cache and only fills in its own values.
+            shared = {**config, **{key: f"@cursus-{key}@" for key in VERSION_SETTINGS}}
             # What _local_view unlinks follows from the SCO's modules and `single`, both in the key.
             local = functools.partial(_local_view, pages=_sco_pages(sco, package.single))
             for view in (views[module.id] for module in sco.modules):
-                html = cache.render(env, view, "scorm", local, scorm=config, single=package.single, answers_notice=NOTICE)
-                files[view.filename] = html.encode("utf-8")
+                html = cache.render(env, view, "scorm", local, scorm=shared, single=package.single, answers_notice=NOTICE)
+                files[view.filename] = _fill_in(html, config).encode("utf-8")
             if package.single:
                 files.update(_site_pages(env, course, config))
         return files
@@ -205,6 +212,15 @@ def plan(course: Course, module_id: str | None, single: bool) -> Package:
         for part in course.parts if part.modules
     )
     return Package(name, (course.id,), groups)
+
+
+def _fill_in(html: str, config: dict) -> str:
+    """Put a package's own VERSION_SETTINGS into a page's runtime configuration, in place of the placeholders."""
+    head, start, rest = html.partition(CONFIG_START)
+    script, end, tail = rest.partition("</script>")
+    for key in VERSION_SETTINGS:
+        script = script.replace(json.dumps(f"@cursus-{key}@"), json.dumps(config[key]))
+    return head + start + script + end + tail
 
 
 def answer_share(config: dict) -> int | None:
