@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import time
 from pathlib import Path
 from typing import Iterator, Protocol
 
 from cursus.cache import RenderCache
-from cursus.builders import FORMATS, BuildOptions, builder_class
+from cursus.builders import FORMATS, BuildOptions, Builder, builder_class
 from cursus.checks import check_course
 from cursus.diagnostics import CourseInvalid, CursusError, Diagnostics
 from cursus.loader import Loaded, load_course
 from cursus.model import LEARNER, TRAINER, Course, for_learners
 from cursus.output import OutputTree
+from cursus.parallel import can_fork
 
 CACHE = ".cache"
 """The folder below the output folder where unchanged modules and pages are kept rendered between builds."""
@@ -25,6 +28,9 @@ class Reporter(Protocol):
 
     def step(self, name: str) -> contextlib.AbstractContextManager: ...
 
+    def took(self, name: str, seconds: float) -> None:
+        """Report a step that ran elsewhere (in another process) and how long it took."""
+
 
 class Silent:
     """A reporter that says nothing (for tests and the benchmark)."""
@@ -36,12 +42,16 @@ class Silent:
     def step(self, name: str) -> Iterator[None]:
         yield
 
+    def took(self, name: str, seconds: float) -> None:
+        pass
 
-def check(course_dir: Path, strict: bool = False, reporter: Reporter = Silent(), cache: RenderCache | None = None) -> Loaded:
+
+def check(course_dir: Path, strict: bool = False, reporter: Reporter = Silent(), cache: RenderCache | None = None,
+          jobs: int = 1) -> Loaded:
     """Load and check a course; report every problem; raise if the course cannot be built."""
     diagnostics = Diagnostics()
     with reporter.step("load"):
-        loaded = load_course(Path(course_dir), diagnostics, cache)
+        loaded = load_course(Path(course_dir), diagnostics, cache, jobs)
     with reporter.step("check"):
         check_course(loaded, diagnostics)
     reporter.diagnostics(diagnostics)
@@ -54,18 +64,13 @@ def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOpt
     """Build the requested formats of a course into *out_dir*; on any failure, publish nothing."""
     cache = RenderCache(Path(out_dir) / CACHE)
     pages = RenderCache(Path(out_dir) / CACHE, "pages.pickle")
-    course = check(course_dir, options.strict, reporter, cache).course
+    course = check(course_dir, options.strict, reporter, cache, options.jobs).course
     _check_module_option(course, options)
     views = {TRAINER: course, LEARNER: for_learners(course)}
     diagnostics = Diagnostics()
     builders = [builder_class(name)(options, diagnostics, pages) for name in formats or list(FORMATS)]
     with OutputTree(out_dir) as tree:
-        for builder in builders:
-            with reporter.step(builder.name):
-                builder.build(views[builder.audience], tree.folder(builder.folder, builder.merge))
-        with reporter.step("finishing"):
-            for builder in builders:
-                builder.finish()
+        _run_builders(builders, views, tree, reporter, options.jobs)
         reporter.diagnostics(diagnostics)
         if diagnostics.failed(options.strict):
             raise CourseInvalid(diagnostics, options.strict)
@@ -73,6 +78,81 @@ def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOpt
     cache.save()
     pages.save()
     return course
+
+
+def _run_builders(builders: list[Builder], views: dict[str, Course], tree: OutputTree, reporter: Reporter, jobs: int) -> None:
+    """Run every builder: those that work in the background (the PDFs) start first, longest first; the
+    others are grouped by family and, with *jobs* > 1, all but one group run in forked processes."""
+    background = sorted((b for b in builders if b.background), key=lambda b: b.start)
+    families: dict[str, list[Builder]] = {}
+    for builder in builders:
+        if not builder.background:
+            families.setdefault(builder.family or builder.name, []).append(builder)
+    groups = list(families.values())
+    forked = [Forked(group, views, tree) for group in groups[1:jobs]] if jobs > 1 and can_fork() else []
+    for builder in background + [b for group in groups[:1] + groups[len(forked) + 1:] for b in group]:
+        with reporter.step(builder.name):
+            builder.build(views[builder.audience], tree.folder(builder.folder, builder.merge))
+    for child in forked:
+        for name, seconds in child.join():
+            reporter.took(name, seconds)
+    with reporter.step("finishing"):
+        for builder in builders:
+            if not any(builder in child.builders for child in forked):
+                builder.finish()
+
+
+class Forked:
+    """Builders that run one after the other in a forked process; ``join`` takes over what they did.
+
+    The process writes into the same staging folders; it sends back the paths it wrote, its
+    diagnostics and the pages it rendered, so the build goes on as if it had run them itself."""
+
+    def __init__(self, builders: list[Builder], views: dict[str, Course], tree: OutputTree):
+        self.builders = builders
+        self.folders = [tree.folder(b.folder, b.merge) for b in builders]
+        context = multiprocessing.get_context("fork")
+        self.receive, send = context.Pipe(duplex=False)
+        self.process = context.Process(target=self._work, args=(views, send), daemon=True)
+        self.process.start()
+        send.close()
+
+    def _work(self, views: dict[str, Course], send) -> None:
+        """In the child: build, finish, and send back what the parent must know."""
+        try:
+            times = []
+            for builder, folder in zip(self.builders, self.folders):
+                start = time.perf_counter()
+                builder.diagnostics.items.clear()
+                builder.build(views[builder.audience], folder)
+                builder.finish()
+                times.append((builder.name, time.perf_counter() - start))
+            first = self.builders[0]
+            result = ("done", times, [f.written for f in self.folders], first.diagnostics.items, first.pages.used)
+        except BaseException as exc:  # sent to the parent, which raises it
+            result = ("failed", exc)
+        try:
+            send.send(result)
+        except Exception as exc:  # an exception that cannot be pickled
+            send.send(("failed", RuntimeError(f"{type(result[1]).__name__}: {result[1]}")))
+
+    def join(self) -> list[tuple[str, float]]:
+        """Wait for the process; take over its written files, diagnostics and pages; return each builder's time."""
+        try:
+            result = self.receive.recv()
+        except EOFError:
+            result = ("failed", RuntimeError(f"the process building {self.builders[0].name} ended unexpectedly"))
+        finally:
+            self.process.join()
+        if result[0] == "failed":
+            raise result[1]
+        _, times, written, problems, pages = result
+        for folder, paths in zip(self.folders, written):
+            for path in paths:
+                folder.claim(path)
+        self.builders[0].diagnostics.items.extend(problems)
+        self.builders[0].pages.used.update(pages)
+        return times
 
 
 def _check_module_option(course: Course, options: BuildOptions) -> None:

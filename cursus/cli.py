@@ -11,9 +11,11 @@ import click
 from cursus import __version__
 from cursus.builders import FORMATS, BuildOptions
 from cursus.diagnostics import Diagnostics
+from cursus.parallel import cores
 
 COURSE = click.argument("course", type=click.Path(path_type=Path), default="modules", required=False)
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+JOBS = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Processes to use at most  [default: one per core].")
 
 
 class Console:
@@ -36,6 +38,10 @@ class Console:
         if not self.quiet and name not in ("load", "check"):
             click.echo(f" {time.perf_counter() - start:.2f} s", err=True)
 
+    def took(self, name: str, seconds: float) -> None:
+        if not self.quiet:
+            click.echo(f"  {name} ... {seconds:.2f} s (alongside)", err=True)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cursus")
@@ -46,12 +52,13 @@ def main() -> None:
 @main.command("check")
 @COURSE
 @STRICT
-def check_command(course: Path, strict: bool) -> None:
+@JOBS
+def check_command(course: Path, strict: bool, jobs: int | None) -> None:
     """Check COURSE (default: modules/) and print a summary with the goal alignment table."""
     from cursus.build import check
     from cursus.summary import summary_lines
 
-    loaded = check(course, strict, Console())
+    loaded = check(course, strict, Console(), jobs=jobs or cores())
     click.echo("\n".join(summary_lines(loaded.course)))
 
 
@@ -62,12 +69,14 @@ def check_command(course: Path, strict: bool) -> None:
 @click.option("--module", "module", metavar="ID", help="Build one module only (SCORM package, PDF handout).")
 @click.option("--single-sco", is_flag=True, help="Pack the whole course as one SCO (SCORM formats).")
 @STRICT
+@JOBS
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
-def build_command(course: Path, formats: tuple, out: Path, module: str | None, single_sco: bool, strict: bool, quiet: bool) -> None:
+def build_command(course: Path, formats: tuple, out: Path, module: str | None, single_sco: bool, strict: bool,
+                  jobs: int | None, quiet: bool) -> None:
     """Build COURSE (default: modules/) into the output folder."""
     from cursus.build import build
 
-    options = BuildOptions(strict=strict, module=module, single_sco=single_sco)
+    options = BuildOptions(strict=strict, module=module, single_sco=single_sco, jobs=jobs or cores())
     build(course, out, list(formats), options, Console(quiet))
     if not quiet:
         click.echo(f"Built {', '.join(formats or FORMATS)} into {out}/", err=True)

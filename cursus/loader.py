@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,9 +11,14 @@ from cursus.blocks import parse_body
 from cursus.cache import RenderCache
 from cursus.diagnostics import Diagnostics
 from cursus.model import Course, Goal, Module, Part, Session
+from cursus.parallel import fork_map
 from cursus.render import LinkRef, ModuleContext, Renderer
 from cursus.schema import COURSE, MODULE, validate
 from cursus.source import Lines, load_yaml, read_text, split_front_matter
+
+
+PARALLEL_MIN = 24
+"""Modules to render below which worker processes cost more than they save."""
 
 
 @dataclass
@@ -26,10 +32,11 @@ class Loaded:
     """Module names as course.yml lists them, with the lines where they appear."""
 
 
-def load_course(root: Path, diagnostics: Diagnostics, cache: RenderCache | None = None) -> Loaded:
+def load_course(root: Path, diagnostics: Diagnostics, cache: RenderCache | None = None, jobs: int = 1) -> Loaded:
     """Load ``course.yml`` and every module it lists; report problems instead of raising.
 
-    With a *cache*, a module whose body, place and links are unchanged is not rendered again.
+    With a *cache*, a module whose body, place and links are unchanged is not rendered again. With
+    *jobs* > 1, a course with many modules to render renders them in that many processes.
     """
     root = Path(root)
     config_path = root / "course.yml"
@@ -53,8 +60,8 @@ def load_course(root: Path, diagnostics: Diagnostics, cache: RenderCache | None 
     sources = {stem: source for stem, path in files.items() if (source := _read_module(stem, path, diagnostics))}
     renderer = Renderer({source.path.resolve(): source.meta["id"] for source in sources.values()})
     links: list[LinkRef] = []
-    cache = cache or RenderCache(None)
-    modules = {stem: _render_module(root, source, renderer, diagnostics, links, cache) for stem, source in sources.items()}
+    bodies = _render_bodies(root, list(sources.values()), renderer, diagnostics, cache or RenderCache(None), jobs)
+    modules = {stem: _module(source, bodies[stem], links) for stem, source in sources.items()}
     return Loaded(_course(root, config, modules), links, lines, listed)
 
 
@@ -176,17 +183,39 @@ class RenderedBody:
     links: tuple
 
 
-def _render_module(root: Path, source: ModuleSource, renderer: Renderer, diagnostics: Diagnostics, links: list, cache: RenderCache) -> Module:
-    """Parse and render a module's body into the model, or take it from the cache."""
+def _render_bodies(root: Path, sources: list[ModuleSource], renderer: Renderer, diagnostics: Diagnostics,
+                   cache: RenderCache, jobs: int) -> dict[str, RenderedBody]:
+    """Render every module's body, or take it from the cache; the rendering may be spread over *jobs* processes."""
+    keys = {
+        source.stem: cache.key(source.path.resolve(), root.resolve(), source.meta["id"], source.body_line, renderer.fingerprint, source.body)
+        for source in sources
+    }
+    bodies: dict[str, RenderedBody] = {}
+    for source in sources:
+        rendered = cache.get(keys[source.stem])
+        # A deleted image must be reported, so an entry is only good while its media exist.
+        if rendered is not None and all(media.source.is_file() for media in rendered.media):
+            bodies[source.stem] = rendered
+    missing = [source for source in sources if source.stem not in bodies]
+    render = functools.partial(_render_alone, root, renderer)
+    results = fork_map(render, missing, jobs if len(missing) >= PARALLEL_MIN else 1)
+    for source, (rendered, problems) in zip(missing, results):
+        diagnostics.items.extend(problems)
+        bodies[source.stem] = rendered
+        if not problems:
+            cache.put(keys[source.stem], rendered)
+    return bodies
+
+
+def _render_alone(root: Path, renderer: Renderer, source: ModuleSource) -> tuple[RenderedBody, list]:
+    """Render one module's body; return it with the problems it reported (picklable, for worker processes)."""
+    diagnostics = Diagnostics()
+    return _render_body(root, source, renderer, diagnostics), diagnostics.items
+
+
+def _module(source: ModuleSource, rendered: RenderedBody, links: list) -> Module:
+    """Assemble a module of the model from its front matter and rendered body."""
     meta, lines, path = source.meta, source.lines, source.path
-    key = cache.key(path.resolve(), root.resolve(), meta["id"], source.body_line, renderer.fingerprint, source.body)
-    rendered = cache.get(key)
-    # A deleted image must be reported, so an entry is only good while its media exist.
-    if rendered is None or not all(media.source.is_file() for media in rendered.media):
-        problems = len(diagnostics.items)
-        rendered = _render_body(root, source, renderer, diagnostics)
-        if len(diagnostics.items) == problems:
-            cache.put(key, rendered)
     links.extend(rendered.links)
     goals = tuple(Goal(g["id"], str(g["text"]).strip(), lines.of("goals", i, "id")) for i, g in enumerate(meta["goals"]))
     return Module(

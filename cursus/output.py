@@ -26,16 +26,19 @@ class OutputFolder:
         posix = PurePosixPath(relative)
         if posix.is_absolute() or ".." in posix.parts or not posix.parts:
             raise ValueError(f"output path escapes the output folder: {relative!r}")
-        key = posix.as_posix()
-        if key.casefold() in self._folded:
-            raise ValueError(f"output file written twice: {key}")
-        self.written.add(key)
-        self._folded.add(key.casefold())
+        self.claim(posix.as_posix())
         target = self.root.joinpath(*posix.parts)
         if target.parent not in self._folders:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._folders.add(target.parent)
         return target
+
+    def claim(self, key: str) -> None:
+        """Record that the file *key* is written (here, or by a forked process); refuse a second time."""
+        if key.casefold() in self._folded:
+            raise ValueError(f"output file written twice: {key}")
+        self.written.add(key)
+        self._folded.add(key.casefold())
 
     def write_bytes(self, relative: str, data: bytes) -> Path:
         """Write a file of bytes."""

@@ -128,13 +128,14 @@ def test_a_cached_rebuild_is_byte_for_byte_a_clean_build(mini: Path, tmp_path: P
     formats = ["web", "scorm12", "scorm2004"]
     cached = tmp_path / "cached"
     build(mini, cached, formats, BuildOptions())
-    assert len(pages) == 6, "a first build renders every page for every target"
+    assert sorted(pages) == [("een", "scorm"), ("een", "web"), ("twee", "scorm"), ("twee", "web")], \
+        "a first build renders every page once for the website and once for both SCORM packages"
     source = mini / "01-een.md"
     source.write_text(source.read_text("utf-8").replace("Dit is de inleiding", "Dit is de NIEUWE inleiding"), "utf-8")
 
     pages.clear()
     build(mini, cached, formats, BuildOptions())
-    assert sorted(pages) == [("een", "scorm"), ("een", "scorm"), ("een", "web")], "only the changed page is rendered again"
+    assert sorted(pages) == [("een", "scorm"), ("een", "web")], "only the changed page is rendered again"
 
     build(mini, tmp_path / "clean", formats, BuildOptions())
     rebuilt, clean = _files(cached), _files(tmp_path / "clean")

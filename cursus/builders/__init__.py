@@ -30,6 +30,8 @@ class BuildOptions:
     """Build one module only (SCORM package or PDF handout)."""
     single_sco: bool = False
     """Pack the whole course as one SCO."""
+    jobs: int = 1
+    """Processes that may work at once (the command line gives one per core)."""
     extra: dict = field(default_factory=dict)
 
 
@@ -43,6 +45,12 @@ class Builder:
     """``learner`` builders receive the course with all trainer-only content removed."""
     merge: ClassVar[bool] = False
     """True when several formats share the folder, so files are merged rather than the folder replaced."""
+    background: ClassVar[bool] = False
+    """True when ``build`` only starts work that runs elsewhere (PDF worker processes) and ``finish`` waits for it."""
+    start: ClassVar[int] = 0
+    """Background builders start in this order: the one with the longest work first."""
+    family: ClassVar[str] = ""
+    """Builders of one family share rendered pages, so they run in the same process."""
 
     def __init__(self, options: BuildOptions, diagnostics: Diagnostics, pages: RenderCache | None = None):
         self.options = options

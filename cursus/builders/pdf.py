@@ -19,6 +19,7 @@ class PdfBuilder(Builder):
 
     folder = "pdf"
     merge = True
+    background = True
     template: ClassVar[str] = ""
     """The document template in ``templates/pdf/``."""
     title_key: ClassVar[str] = ""
@@ -77,6 +78,7 @@ class WorkbookBuilder(PdfBuilder):
 
     name = "workbook"
     audience = LEARNER
+    start = 1
     template = "pdf/workbook.html"
     title_key = "pdf_workbook"
     file_key = "pdf_workbook_file"

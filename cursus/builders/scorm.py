@@ -86,6 +86,7 @@ class ScormBuilder(Builder):
     """Write one SCORM package; the subclasses differ only in their class attributes."""
 
     audience = LEARNER
+    family = "scorm"
     api: ClassVar[str] = ""
     """The runtime API version ``scorm.js`` talks to: ``1.2`` or ``2004``."""
     manifest_template: ClassVar[str] = ""
