@@ -16,6 +16,7 @@ from cursus.loader import Loaded, load_course
 from cursus.model import LEARNER, TRAINER, Course, for_learners
 from cursus.output import OutputTree
 from cursus.parallel import can_fork
+from cursus.templating import template_errors
 
 CACHE = ".cache"
 """The folder below the output folder where unchanged modules and pages are kept rendered between builds."""
@@ -90,12 +91,17 @@ def _run_builders(builders: list[Builder], views: dict[str, Course], tree: Outpu
             families.setdefault(builder.family or builder.name, []).append(builder)
     groups = list(families.values())
     forked = [Forked(group, views, tree) for group in groups[1:jobs]] if jobs > 1 and can_fork() else []
-    for builder in background + [b for group in groups[:1] + groups[len(forked) + 1:] for b in group]:
-        with reporter.step(builder.name):
-            builder.build(views[builder.audience], tree.folder(builder.folder, builder.merge))
-    for child in forked:
-        for name, seconds in child.join():
-            reporter.took(name, seconds)
+    try:
+        for builder in background + [b for group in groups[:1] + groups[len(forked) + 1:] for b in group]:
+            with reporter.step(builder.name), template_errors():
+                builder.build(views[builder.audience], tree.folder(builder.folder, builder.merge))
+        for child in forked:
+            for name, seconds in child.join():
+                reporter.took(name, seconds)
+    finally:
+        # On failure, no process may go on writing into the staging folder that is about to be removed.
+        for child in forked:
+            child.stop()
     with reporter.step("finishing"):
         for builder in builders:
             if not any(builder in child.builders for child in forked):
@@ -124,7 +130,8 @@ class Forked:
             for builder, folder in zip(self.builders, self.folders):
                 start = time.perf_counter()
                 builder.diagnostics.items.clear()
-                builder.build(views[builder.audience], folder)
+                with template_errors():
+                    builder.build(views[builder.audience], folder)
                 builder.finish()
                 times.append((builder.name, time.perf_counter() - start))
             first = self.builders[0]
@@ -135,6 +142,12 @@ class Forked:
             send.send(result)
         except Exception as exc:  # an exception that cannot be pickled
             send.send(("failed", RuntimeError(f"{type(result[1]).__name__}: {result[1]}")))
+
+    def stop(self) -> None:
+        """End the process if it still runs."""
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
 
     def join(self) -> list[tuple[str, float]]:
         """Wait for the process; take over its written files, diagnostics and pages; return each builder's time."""

@@ -32,10 +32,16 @@ class Console:
     @contextlib.contextmanager
     def step(self, name: str):
         start = time.perf_counter()
-        if not self.quiet and name not in ("load", "check"):
+        shown = not self.quiet and name not in ("load", "check")
+        if shown:
             click.echo(f"  {name} ...", err=True, nl=False)
-        yield
-        if not self.quiet and name not in ("load", "check"):
+        try:
+            yield
+        except BaseException:
+            if shown:
+                click.echo(" failed", err=True)
+            raise
+        if shown:
             click.echo(f" {time.perf_counter() - start:.2f} s", err=True)
 
     def took(self, name: str, seconds: float) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import traceback
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 import jinja2
 import jinja2.bccache
 import yaml
 
+from cursus.diagnostics import CursusError, display_path
 from cursus.model import Course
 
 BUILTIN = Path(__file__).resolve().parent.parent / "templates"
@@ -88,3 +92,28 @@ def format_minutes(minutes: int, strings: dict[str, str]) -> str:
     if not rest:
         return strings["duration_hours"].format(hours=hours)
     return strings["duration_hours_minutes"].format(hours=hours, minutes=rest)
+
+
+@contextlib.contextmanager
+def template_errors() -> Iterator[None]:
+    """Turn a mistake in a template (a course's own, usually) into one clear message naming its file and line."""
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as exc:
+        where = display_path(Path(exc.filename)) if exc.filename else exc.name or "template"
+        raise CursusError(f"{where}:{exc.lineno}: error: template: {exc.message}{NOTHING}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise CursusError(f"{_where(exc)}: error: template: '{exc.name}' not found{NOTHING}") from None
+    except jinja2.TemplateError as exc:
+        raise CursusError(f"{_where(exc)}: error: template: {exc.message or exc}{NOTHING}") from None
+
+
+NOTHING = "\n1 error(s) found; nothing was written."
+
+
+def _where(exc: BaseException) -> str:
+    """Return ``file:line`` of the innermost template frame of an exception's traceback."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).suffix in (".html", ".xml", ".js", ".css")]
+    if not frames:
+        return "template"
+    return f"{display_path(Path(frames[-1].filename))}:{frames[-1].lineno}"

@@ -172,3 +172,32 @@ def test_missing_course_folder(tmp_path: Path, monkeypatch):
     result = run("check", "nergens")
     assert result.exit_code == 1
     assert "nergens: error: the course folder does not exist" in result.output
+
+
+TEMPLATE_CASES = [
+    ("syntax-error", "partials/term.html", "{% if %}\n", ["web"], "partials/term.html:1: error: template: Expected an expression"),
+    ("undefined-name", "partials/term.html", "<p>\n{{ nope }}</p>\n", ["web", "scorm12", "scorm2004"], "partials/term.html:2: error: template: 'nope' is undefined"),
+    ("missing-include", "partials/term.html", "{% include 'partials/weg.html' %}\n", ["web"], "partials/term.html:1: error: template: 'partials/weg.html' not found"),
+    # Only the SCORM packages use this template; with several cores they build in a process of their own.
+    ("error-in-a-forked-builder", "scorm/module.html", "{% extends 'web/module.html' %}\n{% block scripts %}{{ nope.x }}{% endblock %}\n",
+     ["web", "scorm12", "scorm2004"], "scorm/module.html:2: error: template: 'nope' is undefined"),
+    ("error-in-the-workbook", "pdf/workbook.html", "{{ doc.nope.x }}\n", ["workbook"], "pdf/workbook.html:1: error: template:"),
+]
+
+
+@pytest.mark.parametrize("name, text, formats, expected", [pytest.param(*case[1:], id=case[0]) for case in TEMPLATE_CASES])
+def test_a_mistake_in_a_course_template_names_its_file_and_line(mini: Path, tmp_path: Path, name, text, formats, expected, monkeypatch):
+    monkeypatch.chdir(mini.parent)
+    out = tmp_path / "out"
+    (out / "web").mkdir(parents=True)
+    (out / "web" / "index.html").write_text("previous build")
+    write(mini / "templates" / name, text)
+
+    result = run("build", "mini", "--out", out, "--jobs", "2", *[arg for f in formats for arg in ("--format", f)])
+
+    assert result.exit_code == 1, result.output
+    assert f"mini/templates/{expected}" in result.output
+    assert "Traceback" not in result.output
+    assert "nothing was written" in result.output
+    assert (out / "web" / "index.html").read_text() == "previous build"
+    assert sorted(p.name for p in out.iterdir()) == ["web"], "no staging folder is left behind"

@@ -1,0 +1,69 @@
+"""Building on several cores gives exactly what building on one gives, problems included."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.generate import generate
+from conftest import ROOT, run
+from cursus.loader import PARALLEL_MIN
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Path:
+    """A synthetic course with more modules than the loader renders in one process."""
+    count = PARALLEL_MIN + 6
+    return generate(count, tmp_path_factory.mktemp("parallel") / "course")
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for name in ("web", "scorm12", "scorm2004") for p in sorted((out / name).rglob("*")) if p.is_file()
+    }
+
+
+def test_one_and_two_processes_build_the_same_bytes(course: Path, tmp_path: Path):
+    formats = [arg for name in ("web", "scorm12", "scorm2004") for arg in ("--format", name)]
+    one = run("build", course, "--out", tmp_path / "one", "--jobs", "1", *formats)
+    two = run("build", course, "--out", tmp_path / "two", "--jobs", "2", *formats)
+
+    assert one.exit_code == 0 and two.exit_code == 0, one.output + two.output
+    assert "alongside" in two.output and "alongside" not in one.output, "with two jobs the SCORM packages build in a process of their own"
+    serial, parallel = _files(tmp_path / "one"), _files(tmp_path / "two")
+    assert len(serial) > PARALLEL_MIN
+    assert sorted(serial) == sorted(parallel)
+    assert [name for name in serial if serial[name] != parallel[name]] == []
+
+
+def test_a_problem_found_in_a_worker_is_reported_with_its_line(course: Path, tmp_path: Path, monkeypatch):
+    broken = tmp_path / "course"
+    subprocess.run(["cp", "-r", str(course), str(broken)], check=True)
+    last = sorted(p for p in broken.rglob("*.md") if p.name != "README.md")[-1]
+    lines = last.read_text("utf-8").splitlines()
+    heading = next(i for i, line in enumerate(lines) if line.startswith("## "))
+    lines[heading] = "# " + lines[heading][3:]
+    last.write_text("\n".join(lines) + "\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    result = run("check", "course", "--jobs", "2")
+
+    assert result.exit_code == 1
+    assert f"{last.relative_to(tmp_path)}:{heading + 1}: error: heading: use '##'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_fork_map_spreads_work_over_processes():
+    script = (
+        "import os, time\n"
+        "from cursus.parallel import fork_map\n"
+        "def pid(_):\n    time.sleep(0.05)\n    return os.getpid()\n"
+        "pids = fork_map(pid, list(range(8)), 2)\n"
+        "print(len(pids), len(set(pids)), os.getpid() in pids)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert result.stdout.split() == ["8", "2", "False"]
