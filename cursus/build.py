@@ -65,17 +65,23 @@ def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOpt
     """Build the requested formats of a course into *out_dir*; on any failure, publish nothing."""
     cache = RenderCache(Path(out_dir) / CACHE)
     pages = RenderCache(Path(out_dir) / CACHE, "pages.pickle")
-    course = check(course_dir, options.strict, reporter, cache, options.jobs).course
-    _check_module_option(course, options)
-    views = {TRAINER: course, LEARNER: for_learners(course)}
     diagnostics = Diagnostics()
     builders = [builder_class(name)(options, diagnostics, pages) for name in formats or list(FORMATS)]
-    with OutputTree(out_dir) as tree:
-        _run_builders(builders, views, tree, reporter, options.jobs)
-        reporter.diagnostics(diagnostics)
-        if diagnostics.failed(options.strict):
-            raise CourseInvalid(diagnostics, options.strict)
-        tree.commit()
+    try:
+        for builder in builders:
+            builder.prepare()
+        course = check(course_dir, options.strict, reporter, cache, options.jobs).course
+        _check_module_option(course, options)
+        views = {TRAINER: course, LEARNER: for_learners(course)}
+        with OutputTree(out_dir) as tree:
+            _run_builders(builders, views, tree, reporter, options.jobs)
+            reporter.diagnostics(diagnostics)
+            if diagnostics.failed(options.strict):
+                raise CourseInvalid(diagnostics, options.strict)
+            tree.commit()
+    finally:
+        for builder in builders:
+            builder.close()
     cache.save()
     pages.save()
     return course

@@ -44,30 +44,58 @@ def render(job: RenderJob) -> bytes:
     )
 
 
+_spare: list[subprocess.Popen] = []
+"""Worker processes started ahead of their job: they import WeasyPrint (most of a second) while the course loads."""
+
+
+def prestart() -> None:
+    """Start a worker process now; the next ``submit`` hands it its job."""
+    _spare.append(_start())
+
+
+def release() -> None:
+    """End the workers that were started ahead but got no job (the build stopped early)."""
+    while _spare:
+        process = _spare.pop()
+        process.kill()
+        process.communicate()
+
+
 def submit(job: RenderJob) -> Future:
     """Start rendering *job* in a worker process; the future's result is (PDF bytes, warnings)."""
-    return _threads.submit(_run_worker, job)
+    process = _spare.pop(0) if _spare else _start()
+    return _threads.submit(_finish, process, job)
 
 
-def _run_worker(job: RenderJob) -> tuple[bytes, list[str]]:
-    """Run one worker process for *job*; return the PDF and WeasyPrint's warnings."""
+def _start() -> subprocess.Popen:
+    """Start a worker process; it waits for its job on stdin."""
     package_parent = str(Path(__file__).resolve().parent.parent)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
-    result = subprocess.run(
+    return subprocess.Popen(
         [sys.executable, "-m", "cursus.pdfrender"],
-        input=json.dumps(dataclasses.asdict(job)).encode(),
-        capture_output=True,
-        env=env,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
     )
-    if result.returncode:
-        raise RuntimeError(f"rendering a PDF failed:\n{result.stderr.decode(errors='replace')}")
-    return result.stdout, [line for line in result.stderr.decode(errors="replace").splitlines() if line.strip()]
+
+
+def _finish(process: subprocess.Popen, job: RenderJob) -> tuple[bytes, list[str]]:
+    """Hand a worker its job; return the PDF and WeasyPrint's warnings."""
+    # Length first: a forked process may hold a copy of the pipe, so the worker cannot wait for its end.
+    payload = json.dumps(dataclasses.asdict(job)).encode()
+    pdf, errors = process.communicate(len(payload).to_bytes(8, "big") + payload)
+    if process.returncode:
+        raise RuntimeError(f"rendering a PDF failed:\n{errors.decode(errors='replace')}")
+    return pdf, [line for line in errors.decode(errors="replace").splitlines() if line.strip()]
 
 
 def _main() -> None:
-    """Read one job from stdin, write its PDF to stdout and WeasyPrint's warnings to stderr."""
+    """Import WeasyPrint, then read one job from stdin; write its PDF to stdout and WeasyPrint's warnings to stderr."""
+    import weasyprint  # noqa: F401  (imported before the job arrives: that is what starting ahead is for)
+
     logging.basicConfig(format="%(message)s", level=logging.WARNING)
-    fields = json.loads(sys.stdin.buffer.read())
+    header = sys.stdin.buffer.read(8)
+    if len(header) < 8:
+        return
+    fields = json.loads(sys.stdin.buffer.read(int.from_bytes(header, "big")))
     sys.stdout.buffer.write(render(RenderJob(**{**fields, "stylesheets": tuple(fields["stylesheets"])})))
 
 

@@ -67,3 +67,20 @@ def test_fork_map_spreads_work_over_processes():
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.split() == ["8", "2", "False"]
+
+
+def test_pdf_workers_start_ahead_and_none_is_left_when_the_build_fails(mini: Path, tmp_path: Path, monkeypatch):
+    from cursus import pdfrender
+
+    started = []
+    original = pdfrender._start
+    monkeypatch.setattr(pdfrender, "_start", lambda: started.append(original()) or started[-1])
+    module = mini / "01-een.md"
+    module.write_text(module.read_text("utf-8").replace("duration: 30", "duration: lang"), "utf-8")
+
+    result = run("build", mini, "--out", tmp_path / "out", "--format", "workbook", "--format", "trainer")
+
+    assert result.exit_code == 1
+    assert len(started) == 2, "each PDF format starts its worker before the course is loaded"
+    assert all(process.poll() is not None for process in started), "no worker is left running"
+    assert pdfrender._spare == []

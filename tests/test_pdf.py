@@ -56,6 +56,11 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def unhyphenated(text: str) -> str:
+    """Drop hyphens inside words: pdftotext drops a real hyphen where a line breaks after it ('stress-' + 'sensitief')."""
+    return re.sub(r"(?<=\w)-(?=\w)", "", text)
+
+
 @lru_cache(maxsize=None)
 def pages(pdf: Path) -> tuple[str, ...]:
     """Return the normalized text of every page (index 0 is page 1)."""
@@ -106,13 +111,13 @@ def test_one_command_writes_both_pdfs_named_in_the_course_language(mini_pdf):
 def test_every_module_title_goal_and_reflection_question_is_in_both_pdfs(printed):
     course, workbook, guide = printed
     for pdf in (workbook, guide):
-        text = whole(pdf)
+        text = unhyphenated(whole(pdf))
         for module in course.modules:
-            assert normalize(module.title) in text, (pdf.name, module.title)
+            assert unhyphenated(normalize(module.title)) in text, (pdf.name, module.title)
             for goal in module.goals:
-                assert normalize(goal.text) in text, (pdf.name, module.id, goal.id)
+                assert unhyphenated(normalize(goal.text)) in text, (pdf.name, module.id, goal.id)
             for reflection in module.blocks("reflection"):
-                assert normalize(reflection.text) in text, (pdf.name, reflection.id)
+                assert unhyphenated(normalize(reflection.text)) in text, (pdf.name, reflection.id)
 
 
 def test_trainer_only_text_is_in_the_guide_and_never_in_the_workbook(printed):

@@ -58,12 +58,18 @@ class Builder:
         self.pages = RenderCache(None) if pages is None else pages
         """Rendered pages of earlier builds (under the output folder's ``.cache/``), for builders that reuse them."""
 
+    def prepare(self) -> None:
+        """Start what can start before the course is loaded (PDF worker processes)."""
+
     def build(self, course: Course, out: OutputFolder) -> None:
         """Write this format's files."""
         raise NotImplementedError
 
     def finish(self) -> None:
         """Complete work that ``build`` started in the background (PDFs render in parallel)."""
+
+    def close(self) -> None:
+        """Release what ``prepare`` started and the build did not use (it stopped early)."""
 
 
 def builder_class(name: str) -> type[Builder]:

@@ -10,6 +10,7 @@ from cursus.builders import Builder
 from cursus.model import LEARNER, TRAINER, Course
 from cursus.output import OutputFolder
 from cursus.pdfdoc import document, volumes
+from cursus import pdfrender
 from cursus.pdfrender import RenderJob, submit
 from cursus.templating import environment, search_path
 
@@ -33,6 +34,13 @@ class PdfBuilder(Builder):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.pending: list[tuple[OutputFolder, str, Future]] = []
+
+    def prepare(self) -> None:
+        """Start a PDF worker now, so that it imports WeasyPrint while the course loads."""
+        pdfrender.prestart()
+
+    def close(self) -> None:
+        pdfrender.release()
 
     def build(self, course: Course, out: OutputFolder) -> None:
         """Lay out the document (in volumes when it is long) and start rendering; ``finish`` writes the PDFs."""
