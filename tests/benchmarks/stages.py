@@ -78,7 +78,7 @@ class Clock:
 def stages(course_dir: Path, out_dir: Path, formats: list[str]) -> dict:
     """Run load, check and each format's builder once, timing each."""
     clock = Clock()
-    clock.count("markdown", render.Renderer, "markdown")
+    clock.count("markdown", render.Renderer, "_convert")
     clock.count("zip", zipfile.ZipFile, "writestr")
     diagnostics = Diagnostics()
     with clock.stage("load"):
