@@ -23,9 +23,12 @@ EXTENSIONS = ["tables", "attr_list", "def_list", "sane_lists", "abbr"]
 OPTION = re.compile(r"^[-*+]\s+\[([ xX])\]\s+(.*)$")
 URL = re.compile(r"https?://[^\s<>\)\]]+")
 SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
-PIECE_BREAK = "\n\n<!--cursus:piece-->\n\n"
-"""Put between the pieces of a module's Markdown so that one conversion renders them all."""
-PIECE_SPLIT = re.compile(r"\n*<!--cursus:piece-->\n*")
+PIECE_BREAK = "\n\nCURSUSPIECEBREAK\n\n"
+"""Put between the pieces of a module's Markdown so that one conversion renders them all. A paragraph,
+not an HTML comment: raw HTML left open swallows what follows, and a swallowed marker then stays
+bare text instead of becoming this paragraph, so the split comes out short and the pieces are
+converted one by one."""
+PIECE_SPLIT = re.compile(r"\n*<p>CURSUSPIECEBREAK</p>\n*")
 HEADING_MARK = "cursus-heading-"
 """The id a heading holds between conversion and the walk that gives it its real id."""
 HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1>", re.S)
@@ -124,7 +127,7 @@ class Renderer:
         """Changes when a module is added, moved or renamed: links to modules render differently then."""
         self.context: ModuleContext | None = None
         self.slugs: list[str] = []
-        """The slug of each heading of the conversion at hand; its id holds a placeholder until the second walk."""
+        """The slug of each heading of the module at hand; its id holds a placeholder until the second walk."""
         self.pieces: list[tuple[str, int]] | None = None
         """While collecting: the Markdown pieces of the module, with their first source line."""
         self.converted: list[tuple[str, int, str]] = []
@@ -149,6 +152,7 @@ class Renderer:
             self._node(node)
         pieces, self.pieces = self.pieces, None
         self.context = context
+        self.slugs = []
         self.converted = list(self._convert_all(pieces))[::-1]
         context.level = 1
         return tuple(self._node(node) for node in nodes)
@@ -180,7 +184,6 @@ class Renderer:
     def _convert(self, text: str) -> str:
         """Run Python-Markdown on *text* (its headings keep placeholder ids)."""
         self.context.segment_text = text
-        self.slugs = []
         self.md.reset()
         return self.md.convert(text).strip("\n")
 

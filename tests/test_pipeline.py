@@ -120,3 +120,32 @@ def test_merged_folders_keep_other_formats_files(tmp_path: Path):
         tree.folder("pdf", merge=True).write_text("workbook.pdf", "new")
         tree.commit()
     assert sorted(p.name for p in (out / "pdf").iterdir()) == ["trainer.pdf", "workbook.pdf"]
+
+
+def _module_with(mini: Path, prose: str, in_block: str) -> None:
+    """Add *prose* after the module's first heading and *in_block* at the start of its term block."""
+    path = mini / "01-een.md"
+    text = path.read_text("utf-8")
+    text = text.replace("## Inleiding\n", f"## Inleiding\n\n{prose}\n", 1).replace("::: term Schaarste\n", f"::: term Schaarste\n{in_block}\n", 1)
+    path.write_text(text, "utf-8")
+
+
+def test_link_references_and_abbreviations_hold_for_the_whole_module(mini: Path, tmp_path: Path):
+    _module_with(mini, "Zie [het NJi][nji] en het CJG.\n\n[nji]: https://www.nji.nl/\n*[CJG]: Centrum voor Jeugd en Gezin\n",
+                 "Ook bij het CJG, zie [NJi][nji].\n")
+    assert run("build", mini, "--out", tmp_path, "--format", "web").exit_code == 0
+    page = (tmp_path / "web" / "een.html").read_text("utf-8")
+    term = page[page.index('id="term-'):]
+    assert '<a href="https://www.nji.nl/">NJi</a>' in term, "a reference defined in the prose works inside a block"
+    assert '<abbr title="Centrum voor Jeugd en Gezin">CJG</abbr>' in term
+
+
+def test_raw_html_left_open_still_renders_every_block(mini: Path, tmp_path: Path):
+    """An unclosed <div> swallows the markers between a module's pieces: they are then converted one by one."""
+    _module_with(mini, "<div class=\"kader\">\nOpen kader.\n", "Uitleg in het blok.\n")
+    assert run("build", mini, "--out", tmp_path, "--format", "web").exit_code == 0
+    page = (tmp_path / "web" / "een.html").read_text("utf-8")
+    assert "Open kader." in page
+    term = page[page.index('id="term-'):]
+    assert "<p>Uitleg in het blok.</p>" in term[:2000], "the block after the open <div> is still Markdown"
+    assert "CURSUSPIECEBREAK" not in page
