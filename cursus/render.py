@@ -144,10 +144,9 @@ class Renderer:
 
     def render_module(self, nodes: list, context: ModuleContext) -> tuple:
         """Render a module body's parsed nodes into model nodes."""
-        self.context = context
         self.pieces = []
-        scratch = ModuleContext(context.path, context.module_id, context.root, Diagnostics())
-        self.context = scratch
+        # The first walk only collects: what it finds (ids, problems) goes to a scratch context.
+        self.context = ModuleContext(context.path, context.module_id, context.root, Diagnostics())
         for node in nodes:
             self._node(node)
         pieces, self.pieces = self.pieces, None

@@ -108,21 +108,11 @@ def stages(course_dir: Path, out_dir: Path, formats: list[str]) -> dict:
                         future.result()
                     clock.stages[builder.name]["seconds"] = time.perf_counter() - started[builder.name]
                 builder.finish()
-        shutdown_pdf_workers()
         for name in rendering:
             clock.stages[name]["peak_mb"] = peak_mb()
     clock.stages["markdown"] = {"seconds": clock.inside["markdown"], "peak_mb": clock.stages["load"]["peak_mb"]}
     clock.stages["zip"] = {"seconds": clock.inside["zip"], "peak_mb": 0.0}
     return {"stages": clock.stages, "modules": len(loaded.course.modules)}
-
-
-def shutdown_pdf_workers() -> None:
-    """Stop the PDF worker processes so their peak memory is counted (RUSAGE_CHILDREN)."""
-    from cursus import pdfrender
-
-    if getattr(pdfrender, "_pool", None) is not None:
-        pdfrender._pool.shutdown()
-        pdfrender._pool = None
 
 
 def rebuild(course_dir: Path, out_dir: Path, formats: list[str], runs: int) -> dict:
