@@ -12,7 +12,7 @@ import jinja2
 import jinja2.bccache
 import yaml
 
-from cursus.diagnostics import CursusError, display_path
+from cursus.diagnostics import CourseInvalid, CursusError, Diagnostics
 from cursus.model import Course
 
 BUILTIN = Path(__file__).resolve().parent.parent / "templates"
@@ -100,20 +100,21 @@ def template_errors() -> Iterator[None]:
     try:
         yield
     except jinja2.TemplateSyntaxError as exc:
-        where = display_path(Path(exc.filename)) if exc.filename else exc.name or "template"
-        raise CursusError(f"{where}:{exc.lineno}: error: template: {exc.message}{NOTHING}") from None
+        raise _invalid(Path(exc.filename) if exc.filename else exc.name or "template", exc.lineno, exc.message) from None
     except jinja2.TemplateNotFound as exc:
-        raise CursusError(f"{_where(exc)}: error: template: '{exc.name}' not found{NOTHING}") from None
+        raise _invalid(*_where(exc), f"'{exc.name}' not found") from None
     except jinja2.TemplateError as exc:
-        raise CursusError(f"{_where(exc)}: error: template: {exc.message or exc}{NOTHING}") from None
+        raise _invalid(*_where(exc), exc.message or str(exc)) from None
 
 
-NOTHING = "\n1 error(s) found; nothing was written."
+def _invalid(path: Path | str, line: int, message: str) -> CursusError:
+    """Return the error a build stops with: the diagnostic line, then the usual summary."""
+    diagnostics = Diagnostics()
+    diagnostics.error(path, line, "template", message)
+    return CursusError(f"{diagnostics.errors[0]}\n{CourseInvalid(diagnostics).message}")
 
 
-def _where(exc: BaseException) -> str:
-    """Return ``file:line`` of the innermost template frame of an exception's traceback."""
+def _where(exc: BaseException) -> tuple[Path | str, int]:
+    """Return the file and line of the innermost template frame of an exception's traceback."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).suffix in (".html", ".xml", ".js", ".css")]
-    if not frames:
-        return "template"
-    return f"{display_path(Path(frames[-1].filename))}:{frames[-1].lineno}"
+    return (Path(frames[-1].filename), frames[-1].lineno) if frames else ("template", 0)
