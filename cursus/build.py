@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import time
 from pathlib import Path
 from typing import Iterator, Protocol
@@ -15,7 +14,7 @@ from cursus.diagnostics import CourseInvalid, CursusError, Diagnostics
 from cursus.loader import Loaded, load_course
 from cursus.model import LEARNER, TRAINER, Course, for_learners
 from cursus.output import OutputTree
-from cursus.parallel import can_fork
+from cursus.parallel import ForkedCall, can_fork
 from cursus.templating import template_errors
 
 CACHE = ".cache"
@@ -123,49 +122,28 @@ class Forked:
     def __init__(self, builders: list[Builder], views: dict[str, Course], tree: OutputTree):
         self.builders = builders
         self.folders = [tree.folder(b.folder, b.merge) for b in builders]
-        context = multiprocessing.get_context("fork")
-        self.receive, send = context.Pipe(duplex=False)
-        self.process = context.Process(target=self._work, args=(views, send), daemon=True)
-        self.process.start()
-        send.close()
+        self.call = ForkedCall(lambda: self._work(views), f"building {builders[0].name}")
 
-    def _work(self, views: dict[str, Course], send) -> None:
-        """In the child: build, finish, and send back what the parent must know."""
-        try:
-            times = []
-            for builder, folder in zip(self.builders, self.folders):
-                start = time.perf_counter()
-                builder.diagnostics.items.clear()
-                with template_errors():
-                    builder.build(views[builder.audience], folder)
-                builder.finish()
-                times.append((builder.name, time.perf_counter() - start))
-            first = self.builders[0]
-            result = ("done", times, [f.written for f in self.folders], first.diagnostics.items, first.pages.used)
-        except BaseException as exc:  # sent to the parent, which raises it
-            result = ("failed", exc)
-        try:
-            send.send(result)
-        except Exception as exc:  # an exception that cannot be pickled
-            send.send(("failed", RuntimeError(f"{type(result[1]).__name__}: {result[1]}")))
+    def _work(self, views: dict[str, Course]) -> tuple:
+        """In the child: build and finish each builder; return what the parent must know."""
+        first = self.builders[0]
+        known = len(first.diagnostics.items)
+        times = []
+        for builder, folder in zip(self.builders, self.folders):
+            start = time.perf_counter()
+            with template_errors():
+                builder.build(views[builder.audience], folder)
+            builder.finish()
+            times.append((builder.name, time.perf_counter() - start))
+        return times, [f.written for f in self.folders], first.diagnostics.items[known:], first.pages.used
 
     def stop(self) -> None:
         """End the process if it still runs."""
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join()
+        self.call.stop()
 
     def join(self) -> list[tuple[str, float]]:
         """Wait for the process; take over its written files, diagnostics and pages; return each builder's time."""
-        try:
-            result = self.receive.recv()
-        except EOFError:
-            result = ("failed", RuntimeError(f"the process building {self.builders[0].name} ended unexpectedly"))
-        finally:
-            self.process.join()
-        if result[0] == "failed":
-            raise result[1]
-        _, times, written, problems, pages = result
+        times, written, problems, pages = self.call.result()
         for folder, paths in zip(self.folders, written):
             for path in paths:
                 folder.claim(path)

@@ -49,3 +49,47 @@ def fork_map(function: Callable[[T], R], items: Sequence[T], jobs: int) -> list[
 def _run(index: int):
     function, items = _TASK
     return function(items[index])
+
+
+class ForkedCall:
+    """``function()`` running in a forked process while this one goes on; ``result`` waits for it.
+
+    Its result, or the exception it raised, is pickled back; an exception that cannot be pickled
+    comes back as a RuntimeError with the same text."""
+
+    def __init__(self, function: Callable[[], R], name: str):
+        self.name = name
+        context = multiprocessing.get_context("fork")
+        self.receive, send = context.Pipe(duplex=False)
+        self.process = context.Process(target=self._work, args=(function, send), daemon=True)
+        self.process.start()
+        send.close()
+
+    @staticmethod
+    def _work(function: Callable[[], R], send) -> None:
+        try:
+            outcome = ("done", function())
+        except BaseException as exc:  # sent to the parent, which raises it
+            outcome = ("failed", exc)
+        try:
+            send.send(outcome)
+        except Exception:  # something that cannot be pickled
+            send.send(("failed", RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]}")))
+
+    def result(self) -> R:
+        """Wait for the process; return what the function returned, or raise what it raised."""
+        try:
+            kind, value = self.receive.recv()
+        except EOFError:
+            kind, value = "failed", RuntimeError(f"the process {self.name} ended unexpectedly")
+        finally:
+            self.process.join()
+        if kind == "failed":
+            raise value
+        return value
+
+    def stop(self) -> None:
+        """End the process if it still runs."""
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
