@@ -87,9 +87,33 @@ def _finish(process: subprocess.Popen, job: RenderJob) -> tuple[bytes, list[str]
     return pdf, [line for line in errors.decode(errors="replace").splitlines() if line.strip()]
 
 
+def _keep_page_references() -> None:
+    """Make pydyf build its tuple of page references once per page count instead of once per use.
+
+    WeasyPrint's PDF/UA tagging reads ``pdf.page_references[n]`` for every tagged element, and
+    pydyf (0.13) builds the tuple of all pages on each read, so tagging grows with elements x pages:
+    a quarter of the time writing a 100-page workbook, more for longer volumes. Same references,
+    same bytes. Done in the worker process only, which renders nothing but our documents.
+    """
+    import pydyf
+
+    build = pydyf.PDF.page_references.fget
+
+    def page_references(pdf):
+        count = len(pdf.pages["Kids"])
+        kept = pdf.__dict__.get("_cursus_page_references")
+        if kept is None or kept[0] != count:
+            kept = pdf.__dict__["_cursus_page_references"] = (count, build(pdf))
+        return kept[1]
+
+    pydyf.PDF.page_references = property(page_references)
+
+
 def _main() -> None:
     """Import WeasyPrint, then read one job from stdin; write its PDF to stdout and WeasyPrint's warnings to stderr."""
     import weasyprint  # noqa: F401  (imported before the job arrives: that is what starting ahead is for)
+
+    _keep_page_references()
 
     logging.basicConfig(format="%(message)s", level=logging.WARNING)
     header = sys.stdin.buffer.read(8)

@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 import markdown
-from markdown.extensions.toc import slugify
+from markdown.extensions.toc import render_inner_html, slugify, strip_tags
 from markdown.treeprocessors import Treeprocessor
 
 from cursus.blocks import RawBlock, Text
@@ -31,6 +31,7 @@ converted one by one."""
 PIECE_SPLIT = re.compile(r"\n*<p>CURSUSPIECEBREAK</p>\n*")
 HEADING_MARK = "cursus-heading-"
 """The id a heading holds between conversion and the walk that gives it its real id."""
+HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1>", re.S)
 ANCHOR = re.compile(r'\sid="([^"]*)"')
 
@@ -100,12 +101,28 @@ class _Links(Treeprocessor):
                 ctx.diagnostics.error(ctx.path, ctx.line_of(element.text or "#"), "heading", "use '##' for sections: the module title is the page's only level-1 heading")
 
 
+class _HeadingIds(Treeprocessor):
+    """Give every heading without an id a placeholder, noting its slug (what the toc extension does,
+    without the table of contents it would also build and serialise for every conversion)."""
+
+    def __init__(self, md, renderer: Renderer):
+        super().__init__(md)
+        self.renderer = renderer
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            if element.tag in HEADING_TAGS and "id" not in element.attrib:
+                name = htmllib.unescape(strip_tags(render_inner_html(element, self.md)))
+                element.set("id", self.renderer.placeholder(slugify(name, "-")))
+
+
 class _Extension(markdown.Extension):
     def __init__(self, renderer: Renderer):
         super().__init__()
         self.renderer = renderer
 
     def extendMarkdown(self, md):
+        md.treeprocessors.register(_HeadingIds(md, self.renderer), "cursus-heading-ids", 5)
         md.treeprocessors.register(_Links(md, self.renderer), "cursus-links", 1)
 
 
@@ -133,13 +150,13 @@ class Renderer:
         self.converted: list[tuple[str, int, str]] = []
         """While building: each piece with its HTML, consumed in order."""
         self.md = markdown.Markdown(
-            extensions=EXTENSIONS + ["toc", _Extension(self)],
-            extension_configs={"toc": {"slugify": self._slugify, "toc_depth": "2-3"}},
+            extensions=EXTENSIONS + [_Extension(self)],
             output_format="html",
         )
 
-    def _slugify(self, value: str, separator: str) -> str:
-        self.slugs.append(slugify(value, separator))
+    def placeholder(self, slug: str) -> str:
+        """Return the id a heading holds until the second walk gives it *slug*, made unique."""
+        self.slugs.append(slug)
         return f"{HEADING_MARK}{len(self.slugs) - 1}"
 
     def render_module(self, nodes: list, context: ModuleContext) -> tuple:
@@ -323,15 +340,6 @@ class Renderer:
 def hash_of(value: object) -> str:
     """Return a short stable hash of a value's text form."""
     return hashlib.sha256(repr(value).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-
-
-def _flatten(tokens: list) -> list:
-    """Flatten the nested toc tokens of Python-Markdown."""
-    flat = []
-    for token in tokens:
-        flat.append(token)
-        flat.extend(_flatten(token.get("children", [])))
-    return flat
 
 
 def _plain(html: str) -> str:
