@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from pathlib import Path
 
@@ -130,13 +131,14 @@ def _check_check(module: Module, block: Block, where: str, diagnostics: Diagnost
 def _check_links(course: Course, loaded: Loaded, diagnostics: Diagnostics) -> None:
     """Check that links to modules and anchors point at something that exists."""
     by_path = {module.path.resolve(): module for module in course.modules}
+    resolved = functools.lru_cache(maxsize=None)(lambda target: by_path.get(Path(target).resolve()))
+    anchors = {module.id: {h.id for h in module.headings} | {b.id for b in module.blocks() if b.id} for module in course.modules}
     for link in loaded.links:
-        target = by_path.get(Path(link.target).resolve())
+        target = resolved(link.target)
         if target is None:
             diagnostics.error(link.path, link.line, "link", f"the link to '{Path(link.target).name}' does not point at a module of this course")
             continue
-        anchors = {h.id for h in target.headings} | {b.id for b in target.blocks() if b.id}
-        if link.fragment and link.fragment not in anchors:
+        if link.fragment and link.fragment not in anchors[target.id]:
             diagnostics.error(link.path, link.line, "link", f"the anchor '#{link.fragment}' does not exist in {target.path.name}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 from dataclasses import dataclass
@@ -181,6 +182,8 @@ class RenderedBody:
     headings: tuple
     media: tuple
     links: tuple
+    key: str = ""
+    """The cache key it was rendered under: a hash of everything it was rendered from."""
 
 
 def _render_bodies(root: Path, sources: list[ModuleSource], renderer: Renderer, diagnostics: Diagnostics,
@@ -201,7 +204,7 @@ def _render_bodies(root: Path, sources: list[ModuleSource], renderer: Renderer, 
     results = fork_map(render, missing, jobs if len(missing) >= PARALLEL_MIN else 1)
     for source, (rendered, problems) in zip(missing, results):
         diagnostics.items.extend(problems)
-        bodies[source.stem] = rendered
+        bodies[source.stem] = rendered = dataclasses.replace(rendered, key=keys[source.stem])
         if not problems:
             cache.put(keys[source.stem], rendered)
     return bodies
@@ -222,6 +225,7 @@ def _module(source: ModuleSource, rendered: RenderedBody, links: list) -> Module
         id=meta["id"], title=str(meta["title"]).strip(), part=meta.get("part", ""), duration=meta["duration"],
         summary=str(meta.get("summary", "")).strip(), goals=goals, body=rendered.body,
         headings=rendered.headings, media=rendered.media, path=path, stem=source.stem, lines=lines,
+        rendered_from=rendered.key,
     )
 
 

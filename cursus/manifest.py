@@ -110,5 +110,5 @@ def reproducible_zip(files: Mapping[str, bytes], timestamp: tuple[int, ...]) -> 
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o100644 << 16
-            archive.writestr(info, files[name], compresslevel=9)
+            archive.writestr(info, files[name], compresslevel=6)
     return buffer.getvalue()

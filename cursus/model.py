@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,18 +133,25 @@ class Module:
     """The name course.yml lists it by."""
     lines: object = None
     """Line numbers of the front matter keys (a ``cursus.source.Lines``), for diagnostics."""
+    rendered_from: str = field(default="", repr=False, compare=False)
+    """The hash of everything the body, headings and media were rendered from (the render cache's
+    key), so that a page cache can recognise the module without reading its whole body."""
 
     def blocks(self, kind: str | None = None) -> list[Block]:
         """Return every block of the module (nested ones too), optionally of one kind."""
+        return [block for block in self._blocks if kind is None or block.kind == kind]
+
+    @functools.cached_property
+    def _blocks(self) -> tuple[Block, ...]:
+        """Every block in reading order, found once: checks, builders and pages all ask for them."""
         found: list[Block] = []
         stack = list(reversed(self.body))
         while stack:
             node = stack.pop()
             if isinstance(node, Block):
-                if kind is None or node.kind == kind:
-                    found.append(node)
+                found.append(node)
                 stack.extend(reversed(node.body))
-        return found
+        return tuple(found)
 
     @property
     def contents(self) -> list[Heading]:
@@ -236,6 +244,11 @@ def for_learners(course: Course) -> Course:
         for part in course.parts
     )
     return dataclasses.replace(course, parts=parts, audience_view=LEARNER)
+
+
+def has_trainer_blocks(module: Module) -> bool:
+    """Tell whether the module still holds trainer-only blocks (the trainer's view of it)."""
+    return _without_trainer(module.body) is not module.body
 
 
 def _without_trainer(nodes: tuple) -> tuple:

@@ -15,7 +15,7 @@ import jinja2
 import lxml.html
 
 from cursus.cache import RenderCache
-from cursus.model import Block, Course, Html, Media, Module, Part
+from cursus.model import Block, Course, Html, Media, Module, Part, has_trainer_blocks
 from cursus.templating import search_path, ui_strings
 
 SECTION = re.compile(r'(<h2\b[^>]*\bid="[^"]+"[^>]*>.*?</h2>)', re.S)
@@ -305,9 +305,19 @@ class PageCache:
         return records
 
     def fingerprint(self, module: Module) -> str:
-        """Return everything a module shows, its line numbers left out, as one string (computed once)."""
+        """Return everything a module shows, its line numbers left out, as one string (computed once).
+
+        A loaded module's body, headings and media follow from what they were rendered from, and the
+        only change made to them since is taking out trainer blocks; a module made otherwise is
+        written out whole."""
         if id(module) not in self.modules:
-            self.modules[id(module)] = (module, repr(dataclasses.replace(module, lines=None)))
+            if module.rendered_from:
+                goals = [(goal.id, goal.text) for goal in module.goals]
+                shown = repr((module.rendered_from, has_trainer_blocks(module), module.id, module.title, module.part,
+                              module.duration, module.summary, goals, str(module.path), module.stem))
+            else:
+                shown = repr(dataclasses.replace(module, lines=None))
+            self.modules[id(module)] = (module, shown)
         return self.modules[id(module)][1]
 
 

@@ -174,3 +174,21 @@ def test_the_benchmark_course_is_valid_and_uses_every_block_type(tmp_path: Path)
     for kind in ("reflection", "exercise", "materials", "steps", "debrief", "check", "case", "example", "term", "sources", "trainer"):
         assert f"::: {kind}" in text, kind
     assert len(list(course.rglob("*.png"))) == 2
+
+
+def test_the_page_cache_tells_a_trainer_view_from_the_learners_view(mini: Path):
+    """Pages are found by what a module shows: trainer notes taken out make another page, and the
+    same sources loaded again make the same one."""
+    from cursus.build import check
+    from cursus.cache import RenderCache
+    from cursus.model import for_learners, has_trainer_blocks
+
+    course = check(mini).course
+    trainer = next(module for module in course.modules if has_trainer_blocks(module))
+    learner = next(module for module in for_learners(course).modules if module.id == trainer.id)
+    cache = site.PageCache(RenderCache(None), course)
+    assert trainer.rendered_from and learner.rendered_from == trainer.rendered_from
+    assert cache.fingerprint(trainer) != cache.fingerprint(learner)
+
+    again = next(module for module in check(mini).course.modules if module.id == trainer.id)
+    assert site.PageCache(RenderCache(None), course).fingerprint(again) == cache.fingerprint(trainer)

@@ -217,6 +217,30 @@ def test_headings_are_tagged_for_screen_readers(mini_pdf):
     assert {"/H1", "/H2", "/H3", "/L", "/Figure"} <= set(kinds)
 
 
+
+def test_tags_point_at_the_pages_their_headings_are_on(mini_pdf):
+    """Each heading's structure element names its page (/Pg): a screen reader jumps there."""
+    path = mini_pdf / "mini-werkboek.pdf"
+    reader, texts = PdfReader(path), pages(path)
+    numbers = {page.indirect_reference.idnum: index for index, page in enumerate(reader.pages)}
+    found: list[tuple[str, int]] = []
+
+    def walk(node):
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict) and "/S" in node:
+            if node["/S"] == "/H1" and "/Pg" in node:
+                found.append((node["/S"], numbers[node.raw_get("/Pg").idnum]))
+            walk(node.get("/K", []))
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"]["/K"])
+    heading_pages = [page for _, page in found]
+    assert heading_pages == sorted(heading_pages) and len(set(heading_pages)) > 2
+    for title in (normalize("Module één"), "Module twee", "Begrippenlijst"):
+        assert any(title in texts[page] for page in heading_pages), title
+
 # -- Print quality ---------------------------------------------------------------------------------
 
 def test_fonts_embedded_and_dutch_characters_render(printed):
