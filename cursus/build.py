@@ -94,7 +94,7 @@ def _run_builders(builders: list[Builder], views: dict[str, Course], tree: Outpu
     for builder in builders:
         if not builder.background:
             families.setdefault(builder.family or builder.name, []).append(builder)
-    groups = list(families.values())
+    groups = sorted(families.values(), key=lambda group: min(b.start for b in group))
     forked = [Forked(group, views, tree) for group in groups[1:jobs]] if jobs > 1 and can_fork() else []
     try:
         for builder in background + [b for group in groups[:1] + groups[len(forked) + 1:] for b in group]:

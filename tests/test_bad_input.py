@@ -181,6 +181,8 @@ TEMPLATE_CASES = [
     # Only the SCORM packages use this template; with several cores they build in a process of their own.
     ("error-in-a-forked-builder", "scorm/module.html", "{% extends 'web/module.html' %}\n{% block scripts %}{{ nope.x }}{% endblock %}\n",
      ["web", "scorm12", "scorm2004"], "scorm/module.html:2: error: template: 'nope' is undefined"),
+    # The SCORM packages build first and zip in the background; the website's mistake must still leave nothing.
+    ("error-after-the-zips-started", "web/glossary.html", "{{ nope.x }}\n", ["web", "scorm12", "scorm2004"], "web/glossary.html:1: error: template:"),
     ("error-in-the-workbook", "pdf/workbook.html", "{{ doc.nope.x }}\n", ["workbook"], "pdf/workbook.html:1: error: template:"),
 ]
 

@@ -48,7 +48,8 @@ class Builder:
     background: ClassVar[bool] = False
     """True when ``build`` only starts work that runs elsewhere (PDF worker processes) and ``finish`` waits for it."""
     start: ClassVar[int] = 0
-    """Background builders start in this order: the one with the longest work first."""
+    """Builders start in this order, lowest first: those whose work goes on in the background after
+    ``build`` (PDF layout, zips) before the others, the longest first."""
     family: ClassVar[str] = ""
     """Builders of one family share rendered pages, so they run in the same process."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -93,9 +94,14 @@ class ScormBuilder(Builder):
     schema_version: ClassVar[str] = ""
     suspend_limit: ClassVar[int] = 0
     """The characters of cmi.suspend_data every LMS must accept."""
+    start = 0
+    """Before the website: the zips are made while it renders."""
+    _zipper: ThreadPoolExecutor | None = None
+    _zip: tuple | None = None
+    """Where the zip goes, its name and the zip being made, from ``build`` until ``finish``."""
 
     def build(self, course: Course, out: OutputFolder) -> None:
-        """Plan the package, render its pages and manifest, check its budget and write the zip."""
+        """Plan the package, render its pages and manifest, check its budget and start zipping it."""
         package = plan(course, self.options.module, self.options.single_sco)
         env = environment(course)
         files = self._pages(env, course, package)
@@ -104,7 +110,24 @@ class ScormBuilder(Builder):
         manifest = self._manifest(course, package, sorted(files))
         files["imsmanifest.xml"] = env.get_template(self.manifest_template).render(manifest=manifest).encode("utf-8")
         self._check_budget(course, package)
-        out.write_bytes(package.filename, reproducible_zip(files, zip_timestamp(course.date)))
+        # zlib lets go of the interpreter while it compresses, so the zip is made while the next
+        # builder renders; ``finish`` writes it.
+        self._zipper = ThreadPoolExecutor(1, thread_name_prefix=f"cursus-{self.name}-zip")
+        self._zip = (out, package.filename, self._zipper.submit(reproducible_zip, files, zip_timestamp(course.date)))
+
+    def finish(self) -> None:
+        """Write the zip that ``build`` started."""
+        if self._zip is not None:
+            out, filename, zipped = self._zip
+            self._zip = None
+            out.write_bytes(filename, zipped.result())
+        self.close()
+
+    def close(self) -> None:
+        """End the zip thread (a zip made for a build that failed is dropped)."""
+        if self._zipper is not None:
+            self._zipper.shutdown(wait=True, cancel_futures=True)
+            self._zipper = None
 
     def _pages(self, env: jinja2.Environment, course: Course, package: Package) -> dict[str, bytes]:
         """Render the pages of every SCO (and, for a single SCO, the launch page and the site's pages)."""

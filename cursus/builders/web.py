@@ -17,6 +17,7 @@ class WebBuilder(Builder):
     name = "web"
     folder = "web"
     audience = LEARNER
+    start = 1
 
     def build(self, course: Course, out: OutputFolder) -> None:
         """Write every page, the search index, the assets and the media."""
