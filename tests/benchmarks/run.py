@@ -242,7 +242,7 @@ def measure_all(sizes: list[int], args) -> dict:
             entry.update(learner_side(course, formats))
         if label == "150":
             log("  rebuild")
-            entry["rebuild"] = rebuild(course, max(3, args.runs))
+            entry["rebuild"] = rebuild(course, max(5, args.runs))
         if label == "1500" and all(f in formats for f in PDF):
             log("  the workbook's longest volume")
             entry["volume"] = longest_volume(course)
