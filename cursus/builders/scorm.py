@@ -97,8 +97,8 @@ class ScormBuilder(Builder):
     start = 0
     """Before the website: the zips are made while it renders."""
     _zipper: ThreadPoolExecutor | None = None
-    _zip: tuple | None = None
-    """Where the zip goes, its name and the zip being made, from ``build`` until ``finish``."""
+    zipping: tuple | None = None
+    """Where the zip goes, its name and the zip being made (a future), from ``build`` until ``finish``."""
 
     def build(self, course: Course, out: OutputFolder) -> None:
         """Plan the package, render its pages and manifest, check its budget and start zipping it."""
@@ -113,13 +113,13 @@ class ScormBuilder(Builder):
         # zlib lets go of the interpreter while it compresses, so the zip is made while the next
         # builder renders; ``finish`` writes it.
         self._zipper = ThreadPoolExecutor(1, thread_name_prefix=f"cursus-{self.name}-zip")
-        self._zip = (out, package.filename, self._zipper.submit(reproducible_zip, files, zip_timestamp(course.date)))
+        self.zipping = (out, package.filename, self._zipper.submit(reproducible_zip, files, zip_timestamp(course.date)))
 
     def finish(self) -> None:
         """Write the zip that ``build`` started."""
-        if self._zip is not None:
-            out, filename, zipped = self._zip
-            self._zip = None
+        if self.zipping is not None:
+            out, filename, zipped = self.zipping
+            self.zipping = None
             out.write_bytes(filename, zipped.result())
         self.close()
 

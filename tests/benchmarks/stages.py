@@ -96,6 +96,8 @@ def stages(course_dir: Path, out_dir: Path, formats: list[str]) -> dict:
             started[builder.name] = time.perf_counter()
             with clock.stage(builder.name):
                 builder.build(views[builder.audience], tree.folder(builder.folder, builder.merge))
+                if getattr(builder, "zipping", None):
+                    builder.zipping[2].result()  # a stage alone: its zip included, overlapping nothing
             futures = [future for _, _, future in getattr(builder, "pending", ())]
             if futures:
                 rendering[builder.name] = futures  # one per volume of a long document
