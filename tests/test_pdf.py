@@ -200,9 +200,9 @@ def test_tagged_pdf_ua_with_title_author_and_language(mini_pdf):
         assert reader.metadata.author == "Test"
 
 
-def test_headings_are_tagged_for_screen_readers(mini_pdf):
-    reader = PdfReader(mini_pdf / "mini-werkboek.pdf")
-    kinds: list[str] = []
+def structure_elements(reader: PdfReader) -> list:
+    """Return every element of the PDF's structure tree (the tags), in document order."""
+    found = []
 
     def walk(node):
         node = node.get_object() if hasattr(node, "get_object") else node
@@ -210,12 +210,16 @@ def test_headings_are_tagged_for_screen_readers(mini_pdf):
             for child in node:
                 walk(child)
         elif isinstance(node, dict) and "/S" in node:
-            kinds.append(node["/S"])
+            found.append(node)
             walk(node.get("/K", []))
 
     walk(reader.trailer["/Root"]["/StructTreeRoot"]["/K"])
-    assert {"/H1", "/H2", "/H3", "/L", "/Figure"} <= set(kinds)
+    return found
 
+
+def test_headings_are_tagged_for_screen_readers(mini_pdf):
+    kinds = {element["/S"] for element in structure_elements(PdfReader(mini_pdf / "mini-werkboek.pdf"))}
+    assert {"/H1", "/H2", "/H3", "/L", "/Figure"} <= kinds
 
 
 def test_tags_point_at_the_pages_their_headings_are_on(mini_pdf):
@@ -223,23 +227,12 @@ def test_tags_point_at_the_pages_their_headings_are_on(mini_pdf):
     path = mini_pdf / "mini-werkboek.pdf"
     reader, texts = PdfReader(path), pages(path)
     numbers = {page.indirect_reference.idnum: index for index, page in enumerate(reader.pages)}
-    found: list[tuple[str, int]] = []
-
-    def walk(node):
-        node = node.get_object() if hasattr(node, "get_object") else node
-        if isinstance(node, list):
-            for child in node:
-                walk(child)
-        elif isinstance(node, dict) and "/S" in node:
-            if node["/S"] == "/H1" and "/Pg" in node:
-                found.append((node["/S"], numbers[node.raw_get("/Pg").idnum]))
-            walk(node.get("/K", []))
-
-    walk(reader.trailer["/Root"]["/StructTreeRoot"]["/K"])
-    heading_pages = [page for _, page in found]
+    heading_pages = [numbers[element.raw_get("/Pg").idnum] for element in structure_elements(reader)
+                     if element["/S"] == "/H1" and "/Pg" in element]
     assert heading_pages == sorted(heading_pages) and len(set(heading_pages)) > 2
     for title in (normalize("Module één"), "Module twee", "Begrippenlijst"):
         assert any(title in texts[page] for page in heading_pages), title
+
 
 # -- Print quality ---------------------------------------------------------------------------------
 
