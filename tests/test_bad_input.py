@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,18 @@ def test_a_mistake_in_a_course_template_names_its_file_and_line(mini: Path, tmp_
     assert "nothing was written" in result.output
     assert (out / "web" / "index.html").read_text() == "previous build"
     assert sorted(p.name for p in out.iterdir()) == ["web"], "no staging folder is left behind"
+
+
+def test_a_website_mistake_in_one_process_drops_the_zips_already_started(mini: Path, tmp_path: Path, monkeypatch):
+    """With one process the SCORM packages zip in threads while the website renders; its failure publishes nothing."""
+    monkeypatch.chdir(mini.parent)
+    out = tmp_path / "out"
+    write(mini / "templates" / "web" / "glossary.html", "{{ nope.x }}\n")
+
+    result = run("build", "mini", "--out", out, "--jobs", "1", "--format", "scorm12", "--format", "scorm2004", "--format", "web")
+
+    assert result.exit_code == 1, result.output
+    assert "mini/templates/web/glossary.html:1: error: template:" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() or sorted(p.name for p in out.iterdir()) in ([], [".cache"]), "nothing published, no staging folder"
+    assert not [t for t in threading.enumerate() if t.name.startswith("cursus-scorm")], "the zip threads ended"
