@@ -63,9 +63,17 @@ def check(course_dir: Path, strict: bool = False, reporter: Reporter = Silent(),
 def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOptions, reporter: Reporter = Silent()) -> Course:
     """Build the requested formats of a course into *out_dir*; on any failure, publish nothing."""
     cache = RenderCache(Path(out_dir) / CACHE)
-    pages = RenderCache(Path(out_dir) / CACHE, "pages.pickle")
+    # Pages are kept per family, so a build of some formats (``cursus serve`` builds the website)
+    # leaves the pages of the others in the cache for the next full build.
+    pages: dict[str, RenderCache] = {}
     diagnostics = Diagnostics()
-    builders = [builder_class(name)(options, diagnostics, pages) for name in formats or list(FORMATS)]
+    builders = []
+    for name in formats or list(FORMATS):
+        kind = builder_class(name)
+        family = kind.family or kind.name
+        if family not in pages:
+            pages[family] = RenderCache(Path(out_dir) / CACHE, f"pages-{family}.pickle")
+        builders.append(kind(options, diagnostics, pages[family]))
     try:
         for builder in builders:
             builder.prepare()
@@ -82,7 +90,8 @@ def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOpt
         for builder in builders:
             builder.close()
     cache.save()
-    pages.save()
+    for family_pages in pages.values():
+        family_pages.save()
     return course
 
 

@@ -192,3 +192,14 @@ def test_the_page_cache_tells_a_trainer_view_from_the_learners_view(mini: Path):
 
     again = next(module for module in check(mini).course.modules if module.id == trainer.id)
     assert site.PageCache(RenderCache(None), course).fingerprint(again) == cache.fingerprint(trainer)
+
+
+def test_building_only_the_website_keeps_the_scorm_pages_cached(mini: Path, tmp_path: Path, pages: list):
+    """``cursus serve`` builds the website alone; the next full build still finds the SCORM pages."""
+    out = tmp_path / "out"
+    build(mini, out, ["web", "scorm12", "scorm2004"], BuildOptions())
+    build(mini, out, ["web"], BuildOptions())
+
+    pages.clear()
+    build(mini, out, ["web", "scorm12", "scorm2004"], BuildOptions())
+    assert pages == [], "every page came from the cache"
