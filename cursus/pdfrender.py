@@ -98,7 +98,10 @@ def _keep_page_references() -> None:
     """
     import pydyf
 
-    build = pydyf.PDF.page_references.fget
+    found = getattr(pydyf.PDF, "page_references", None)
+    if not isinstance(found, property):  # another pydyf: leave it as it is
+        return
+    build = found.fget
 
     def page_references(pdf):
         count = len(pdf.pages["Kids"])
