@@ -122,6 +122,94 @@ def test_merged_folders_keep_other_formats_files(tmp_path: Path):
     assert sorted(p.name for p in (out / "pdf").iterdir()) == ["trainer.pdf", "workbook.pdf"]
 
 
+def _published(out: Path) -> dict[str, bytes]:
+    """Return every published file of the web and SCORM outputs with its bytes."""
+    folders = [out / name for name in ("web", "scorm12", "scorm2004")]
+    return {str(p.relative_to(out)): p.read_bytes() for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_rebuild_over_published_output_equals_a_clean_build_and_leaves_unchanged_files_alone(mini: Path, tmp_path: Path):
+    from cursus.build import build
+    from cursus.builders import BuildOptions
+
+    formats = ["web", "scorm12", "scorm2004"]
+    out = tmp_path / "out"
+    build(mini, out, formats, BuildOptions())
+    style = (out / "web" / "cursus.css").stat()
+    # A person edits a published file and puts one of their own beside it.
+    (out / "web" / "index.html").write_text("edited by hand", "utf-8")
+    (out / "web" / "notes").mkdir()
+    (out / "web" / "notes" / "mine.txt").write_text("x", "utf-8")
+    # The second module moves to another folder: its image is published under a new path.
+    (mini / "02-twee").rename(mini / "02-tweede")
+    config = mini / "course.yml"
+    config.write_text(config.read_text("utf-8").replace("[02-twee]", "[02-tweede]"), "utf-8")
+    source = mini / "01-een.md"
+    text = source.read_text("utf-8").replace("Dit is de inleiding", "Dit is de NIEUWE inleiding")
+    source.write_text(text.replace("02-twee/", "02-tweede/"), "utf-8")
+    before = _published(out)
+    assert any("02-twee/" in name for name in before)
+
+    build(mini, out, formats, BuildOptions())
+
+    build(mini, tmp_path / "clean", formats, BuildOptions())
+    rebuilt, clean = _published(out), _published(tmp_path / "clean")
+    assert sorted(rebuilt) == sorted(clean), "files of the old layout and the person's own files are gone"
+    assert [name for name in clean if rebuilt[name] != clean[name]] == []
+    assert not (out / "web" / "media" / "02-twee").exists() and not (out / "web" / "notes").exists()
+    assert "NIEUWE inleiding" in rebuilt["web/een.html"].decode()
+    after = (out / "web" / "cursus.css").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (style.st_ino, style.st_mtime_ns), \
+        "a file whose bytes did not change is not written again (deploy tools see no change)"
+    assert not [p for p in out.iterdir() if p.name.startswith(".cursus-staging")]
+
+
+def test_a_failed_rebuild_leaves_the_published_output_as_it_was(mini: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    assert run("build", mini, "--out", out, "--format", "web", "--format", "scorm12").exit_code == 0
+    before = _published(out)
+    source = mini / "01-een.md"
+    source.write_text(source.read_text("utf-8").replace("Dit is de inleiding", "Dit is de NIEUWE inleiding"), "utf-8")
+    (mini / "02-twee" / "media" / "huis.png").unlink()
+
+    result = run("build", mini, "--out", out, "--format", "web", "--format", "scorm12")
+
+    assert result.exit_code == 1 and "huis.png" in result.output
+    assert _published(out) == before
+
+
+def test_publishing_replaces_a_file_by_a_folder_and_a_folder_by_a_file(tmp_path: Path):
+    out = tmp_path / "out"
+    with OutputTree(out) as tree:
+        tree.folder("web").write_text("a", "a file")
+        tree.folder("web").write_text("b/c.txt", "in a folder")
+        tree.folder("web").write_text("same.txt", "same")
+        tree.commit()
+    with OutputTree(out) as tree:
+        tree.folder("web").write_text("a/inside.txt", "now a folder")
+        tree.folder("web").write_text("b", "now a file")
+        tree.folder("web").write_text("same.txt", "same")
+        tree.commit()
+    files = {str(p.relative_to(out / "web")): p.read_text() for p in (out / "web").rglob("*") if p.is_file()}
+    assert files == {"a/inside.txt": "now a folder", "b": "now a file", "same.txt": "same"}
+
+
+def test_a_link_in_the_published_folder_is_never_written_through(tmp_path: Path):
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "page.html").write_text("not cursus's to change")
+    with OutputTree(out) as tree:
+        tree.folder("web").write_text("index.html", "one")
+        tree.commit()
+    (out / "web" / "media").symlink_to(elsewhere, target_is_directory=True)
+    with OutputTree(out) as tree:
+        tree.folder("web").write_text("index.html", "two")
+        tree.folder("web").write_text("media/page.html", "from the build")
+        tree.commit()
+    assert (elsewhere / "page.html").read_text() == "not cursus's to change"
+    assert not (out / "web" / "media").is_symlink() and (out / "web" / "media" / "page.html").read_text() == "from the build"
+
+
 def _module_with(mini: Path, prose: str, in_block: str) -> None:
     """Add *prose* after the module's first heading and *in_block* at the start of its term block."""
     path = mini / "01-een.md"
