@@ -12,12 +12,19 @@ import hashlib
 import os
 import pickle
 import tempfile
+from stat import S_ISREG
 from functools import lru_cache
 from pathlib import Path
 
 import markdown
 
 import cursus
+
+MEMORY_FILES = 8
+"""Cache files whose entries a process keeps in memory after reading or saving them: a rebuild in
+the same process (``cursus serve``) then skips reading them, as long as the file is unchanged."""
+_MEMORY: dict[Path, tuple[tuple[int, int, int], dict]] = {}
+"""Entries by cache file, with the file's inode, size and modification time when they were read or saved."""
 
 CODE = ("blocks.py", "cache.py", "loader.py", "model.py", "render.py")
 """The sources whose change changes how a module renders."""
@@ -44,14 +51,20 @@ class RenderCache:
 
     def _read(self) -> dict:
         """Return the saved entries, or none when there is no usable cache."""
-        if self.path is None or not self.path.is_file():
+        signature = _signature(self.path)
+        if signature is None:
             return {}
+        remembered = _MEMORY.get(self.path)
+        if remembered is not None and remembered[0] == signature:
+            return remembered[1]
         try:
             saved = pickle.loads(self.path.read_bytes())
         # A cache from another cursus version, or a half-written one, is just a cache miss.
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return {}
-        return saved.get("entries", {}) if isinstance(saved, dict) and saved.get("code") == code_version() else {}
+        entries = saved.get("entries", {}) if isinstance(saved, dict) and saved.get("code") == code_version() else {}
+        _remember(self.path, signature, entries)
+        return entries
 
     @staticmethod
     def key(*parts: object) -> str:
@@ -87,3 +100,23 @@ class RenderCache:
         except OSError:
             return
         self.entries = dict(self.used)
+        signature = _signature(self.path)
+        if signature is not None:
+            _remember(self.path, signature, self.entries)
+
+
+def _signature(path: Path | None) -> tuple[int, int, int] | None:
+    """Return a file's inode, size and modification time, or None when it is not a file."""
+    try:
+        stat = path.stat() if path else None
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns) if stat and S_ISREG(stat.st_mode) else None
+
+
+def _remember(path: Path, signature: tuple[int, int, int], entries: dict) -> None:
+    """Keep a cache file's entries in memory (the MEMORY_FILES most recent files)."""
+    _MEMORY.pop(path, None)
+    _MEMORY[path] = (signature, entries)
+    while len(_MEMORY) > MEMORY_FILES:
+        del _MEMORY[next(iter(_MEMORY))]

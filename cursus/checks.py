@@ -130,8 +130,10 @@ def _check_check(module: Module, block: Block, where: str, diagnostics: Diagnost
 
 def _check_links(course: Course, loaded: Loaded, diagnostics: Diagnostics) -> None:
     """Check that links to modules and anchors point at something that exists."""
-    by_path = {module.path.resolve(): module for module in course.modules}
-    resolved = functools.cache(lambda target: by_path.get(Path(target).resolve()))
+    # Links name their module as written or with symlinks resolved; the loader resolved each module's file once.
+    by_path = {module.path: module for module in course.modules}
+    by_path.update({loaded.real_paths.get(module.path) or module.path.resolve(): module for module in course.modules})
+    resolved = functools.cache(lambda target: by_path.get(Path(target)) or by_path.get(Path(target).resolve()))
     anchors = {module.id: {h.id for h in module.headings} | {b.id for b in module.blocks() if b.id} for module in course.modules}
     for link in loaded.links:
         target = resolved(link.target)

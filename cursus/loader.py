@@ -31,6 +31,8 @@ class Loaded:
     course_lines: Lines | None
     listed: dict[str, list[int]]
     """Module names as course.yml lists them, with the lines where they appear."""
+    real_paths: dict[Path, Path] = dataclasses.field(default_factory=dict)
+    """Each module's file, symlinks resolved (as internal links name their targets)."""
 
 
 def load_course(root: Path, diagnostics: Diagnostics, cache: RenderCache | None = None, jobs: int = 1) -> Loaded:
@@ -58,12 +60,13 @@ def load_course(root: Path, diagnostics: Diagnostics, cache: RenderCache | None 
         return Loaded(None, [], lines, {})
     listed = _listed_modules(config, lines)
     files = _module_files(root, config, lines, config_path, diagnostics)
-    sources = {stem: source for stem, path in files.items() if (source := _read_module(stem, path, diagnostics))}
-    renderer = Renderer({source.path.resolve(): source.meta["id"] for source in sources.values()})
+    sources = {stem: source for stem, (path, real) in files.items() if (source := _read_module(stem, path, real, diagnostics))}
+    renderer = Renderer({source.real: source.meta["id"] for source in sources.values()})
     links: list[LinkRef] = []
     bodies = _render_bodies(root, list(sources.values()), renderer, diagnostics, cache or RenderCache(None), jobs)
     modules = {stem: _module(source, bodies[stem], links) for stem, source in sources.items()}
-    return Loaded(_course(root, config, modules), links, lines, listed)
+    real_paths = {source.path: source.real for source in sources.values()}
+    return Loaded(_course(root, config, modules), links, lines, listed, real_paths)
 
 
 def _read_yaml_file(path: Path, diagnostics: Diagnostics):
@@ -86,9 +89,11 @@ def _listed_modules(config: dict, lines: Lines) -> dict[str, list[int]]:
     return listed
 
 
-def _module_files(root: Path, config: dict, lines: Lines, config_path: Path, diagnostics: Diagnostics) -> dict[str, Path]:
-    """Find the file of every listed module; report missing, doubled and unlisted ones."""
-    files: dict[str, Path] = {}
+def _module_files(root: Path, config: dict, lines: Lines, config_path: Path, diagnostics: Diagnostics) -> dict[str, tuple[Path, Path]]:
+    """Find the file of every listed module, as given and with symlinks resolved; report missing,
+    doubled and unlisted ones."""
+    files: dict[str, tuple[Path, Path]] = {}
+    real_root = root.resolve()
     for p, part in enumerate(config["parts"]):
         for m, name in enumerate(part["modules"]):
             where = ("parts", p, "modules", m)
@@ -101,10 +106,11 @@ def _module_files(root: Path, config: dict, lines: Lines, config_path: Path, dia
             if path is None:
                 diagnostics.error(config_path, lines.of(*where), key, f"module '{name}' not found: expected {name}.md or {name}/index.md")
                 continue
-            if not _inside(path, root):
+            real = path.resolve()
+            if not real.is_relative_to(real_root):
                 diagnostics.error(config_path, lines.of(*where), key, f"module '{name}' lies outside the course folder")
                 continue
-            files[name] = path
+            files[name] = (path, real)
     for stem, path in _all_module_files(root).items():
         if stem not in files:
             diagnostics.error(path, 0, "", f"this module is not listed in course.yml; add '{stem}' to a part's modules")
@@ -128,28 +134,21 @@ def _all_module_files(root: Path) -> dict[str, Path]:
     return found
 
 
-def _inside(path: Path, root: Path) -> bool:
-    """Tell whether *path*, symlinks resolved, lies in *root*."""
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
-
-
 @dataclass
 class ModuleSource:
     """A module file read and its front matter validated, before its body is rendered."""
 
     stem: str
     path: Path
+    real: Path
+    """The file with symlinks resolved."""
     meta: dict
     lines: Lines
     body: str
     body_line: int
 
 
-def _read_module(stem: str, path: Path, diagnostics: Diagnostics) -> ModuleSource | None:
+def _read_module(stem: str, path: Path, real: Path, diagnostics: Diagnostics) -> ModuleSource | None:
     """Read one module file and validate its front matter; report why it cannot be used."""
     text = read_text(path, diagnostics)
     if text is None:
@@ -171,7 +170,7 @@ def _read_module(stem: str, path: Path, diagnostics: Diagnostics) -> ModuleSourc
         return None
     if not validate(meta, MODULE, lines, path, diagnostics):
         return None
-    return ModuleSource(stem, path, meta, lines, body, body_line)
+    return ModuleSource(stem, path, real, meta, lines, body, body_line)
 
 
 @dataclass(frozen=True)
@@ -189,8 +188,9 @@ class RenderedBody:
 def _render_bodies(root: Path, sources: list[ModuleSource], renderer: Renderer, diagnostics: Diagnostics,
                    cache: RenderCache, jobs: int) -> dict[str, RenderedBody]:
     """Render every module's body, or take it from the cache; the rendering may be spread over *jobs* processes."""
+    real_root = root.resolve()
     keys = {
-        source.stem: cache.key(source.path.resolve(), root.resolve(), source.meta["id"], source.body_line, renderer.fingerprint, source.body)
+        source.stem: cache.key(source.real, real_root, source.meta["id"], source.body_line, renderer.fingerprint, source.body)
         for source in sources
     }
     bodies: dict[str, RenderedBody] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html as htmllib
 import re
@@ -63,6 +64,11 @@ class ModuleContext:
     """The source line of each line of ``segment_text``, the Markdown being converted."""
     level: int = 1
     """The level of the last heading seen; a block's own heading goes one below it."""
+
+    @functools.cached_property
+    def real_root(self) -> Path:
+        """The course folder with symlinks resolved."""
+        return self.root.resolve()
 
     def line_of(self, needle: str) -> int:
         """Return the source line of the Markdown being converted where *needle* first appears."""
@@ -319,21 +325,22 @@ class Renderer:
             ctx.diagnostics.error(ctx.path, ctx.line_of(url), what, f"'{url}' is an absolute path; use a path relative to the module file")
             return "#"
         target = (ctx.path.parent / unquote(parts.path))
+        real = target.resolve()
         try:
-            inside = target.resolve().relative_to(ctx.root.resolve())
+            inside = real.relative_to(ctx.real_root)
         except ValueError:
             ctx.diagnostics.error(ctx.path, ctx.line_of(url), what, f"'{url}' points outside the course folder")
             return "#"
         if target.suffix == ".md" and not image:
-            ctx.links.append(LinkRef(ctx.path, ctx.line_of(url), target.resolve(), parts.fragment))
-            module_id = self.modules_by_path.get(target.resolve(), "")
+            ctx.links.append(LinkRef(ctx.path, ctx.line_of(url), real, parts.fragment))
+            module_id = self.modules_by_path.get(real, "")
             page = f"{module_id}.html" if module_id else "#"
             return f"{page}#{parts.fragment}" if parts.fragment else page
         if not target.is_file():
             ctx.diagnostics.error(ctx.path, ctx.line_of(url), what, f"'{url}' does not exist (looked for {inside.as_posix()})")
             return "#"
         out = "media/" + PurePosixPath(inside.as_posix()).as_posix()
-        ctx.media[out] = Media(target.resolve(), out)
+        ctx.media[out] = Media(real, out)
         return out
 
 

@@ -84,6 +84,21 @@ def test_a_damaged_cache_is_ignored(mini: Path, tmp_path: Path, renders: list[st
     assert (out / "web" / "een.html").is_file()
 
 
+def test_a_rebuild_in_the_same_process_keeps_the_cache_in_memory(mini: Path, tmp_path: Path, renders: list[str], monkeypatch):
+    """``cursus serve`` rebuilds in one process: unchanged cache files are not read and unpickled again."""
+    from cursus import cache
+
+    out = tmp_path / "out"
+    build(mini, out, ["web", "scorm12"], BuildOptions())
+    loads = []
+    monkeypatch.setattr(cache.pickle, "loads", lambda data: loads.append(data) or pytest.fail("read again"))
+    renders.clear()
+
+    build(mini, out, ["web", "scorm12"], BuildOptions())
+
+    assert renders == [] and loads == []
+
+
 def test_a_failed_build_leaves_the_cache_as_it_was(mini: Path, tmp_path: Path):
     out = tmp_path / "out"
     (mini / "01-een.md").write_text("---\nid: een\n---\n", "utf-8")

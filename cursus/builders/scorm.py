@@ -104,12 +104,14 @@ class ScormBuilder(Builder):
         """Plan the package, render its pages and manifest, check its budget and start zipping it."""
         package = plan(course, self.options.module, self.options.single_sco)
         env = environment(course)
-        files = self._pages(env, course, package)
+        strings = _runtime_strings(course)
+        configs = {sco.id: self.runtime_config(course, sco, strings) for sco in package.scos}
+        files = self._pages(env, course, package, configs)
         files.update(_assets(course))
         files.update(_media(package))
         manifest = self._manifest(course, package, sorted(files))
         files["imsmanifest.xml"] = env.get_template(self.manifest_template).render(manifest=manifest).encode("utf-8")
-        self._check_budget(course, package)
+        self._check_budget(package, configs)
         # zlib lets go of the interpreter while it compresses, so the zip is made while the next
         # builder renders; ``finish`` writes it.
         self._zipper = ThreadPoolExecutor(1, thread_name_prefix=f"cursus-{self.name}-zip")
@@ -129,13 +131,13 @@ class ScormBuilder(Builder):
             self._zipper.shutdown(wait=True, cancel_futures=True)
             self._zipper = None
 
-    def _pages(self, env: jinja2.Environment, course: Course, package: Package) -> dict[str, bytes]:
+    def _pages(self, env: jinja2.Environment, course: Course, package: Package, configs: dict[str, dict]) -> dict[str, bytes]:
         """Render the pages of every SCO (and, for a single SCO, the launch page and the site's pages)."""
         files: dict[str, bytes] = {}
         views = {view.module.id: view for view in site.module_pages(course)}
         cache = site.PageCache(self.pages, course)
         for sco in package.scos:
-            config = self.runtime_config(course, sco)
+            config = configs[sco.id]
             # Rendered with placeholders, a page is the same for both SCORM versions: the second
             # package takes it from the cache and only fills in its own values.
             shared = {**config, **{key: f"@cursus-{key}@" for key in VERSION_SETTINGS}}
@@ -148,9 +150,9 @@ class ScormBuilder(Builder):
                 files.update(_site_pages(env, course, config))
         return files
 
-    def runtime_config(self, course: Course, sco: Sco) -> dict:
-        """Return what ``scorm.js`` needs to know about this SCO, embedded as JSON in its pages."""
-        strings = ui_strings(course.language, tuple(search_path(course)))
+    def runtime_config(self, course: Course, sco: Sco, strings: dict[str, str]) -> dict:
+        """Return what ``scorm.js`` needs to know about this SCO, embedded as JSON in its pages
+        (*strings*: the UI strings it shows)."""
         return {
             "api": self.api,
             "course": course.id,
@@ -163,7 +165,7 @@ class ScormBuilder(Builder):
             "mastery": course.mastery_score,
             "limit": self.suspend_limit,
             "nameMax": NAME_MAX,
-            "strings": {key: strings[key] for key in RUNTIME_STRINGS},
+            "strings": strings,
         }
 
     def _manifest(self, course: Course, package: Package, files: list[str]) -> Manifest:
@@ -184,10 +186,10 @@ class ScormBuilder(Builder):
             metadata=_metadata(course, package),
         )
 
-    def _check_budget(self, course: Course, package: Package) -> None:
+    def _check_budget(self, package: Package, configs: dict[str, dict]) -> None:
         """Warn when a SCO's worst case leaves a reflection fewer than ANSWER_MIN characters of suspend_data."""
         for sco in package.scos:
-            share = answer_share(self.runtime_config(course, sco))
+            share = answer_share(configs[sco.id])
             if share is not None and share < ANSWER_MIN:
                 self.diagnostics.warning(
                     sco.source, 0, self.name,
@@ -236,6 +238,12 @@ def plan(course: Course, module_id: str | None, single: bool) -> Package:
         for part in course.parts if part.modules
     )
     return Package(name, (course.id,), groups)
+
+
+def _runtime_strings(course: Course) -> dict[str, str]:
+    """Return the UI strings ``scorm.js`` shows."""
+    strings = ui_strings(course.language, tuple(search_path(course)))
+    return {key: strings[key] for key in RUNTIME_STRINGS}
 
 
 def _fill_in(html: str, config: dict) -> str:
