@@ -157,7 +157,7 @@ class Forked:
             for path in paths:
                 folder.claim(path)
         self.builders[0].diagnostics.items.extend(problems)
-        self.builders[0].pages.used.update(pages)
+        self.builders[0].pages.take(pages)
         return times
 
 

@@ -23,8 +23,9 @@ import cursus
 MEMORY_FILES = 8
 """Cache files whose entries a process keeps in memory after reading or saving them: a rebuild in
 the same process (``cursus serve``) then skips reading them, as long as the file is unchanged."""
-_MEMORY: dict[Path, tuple[tuple[int, int, int], dict]] = {}
-"""Entries by cache file, with the file's inode, size and modification time when they were read or saved."""
+_MEMORY: dict[Path, tuple[tuple[int, int, int], dict, dict]] = {}
+"""Entries by cache file (pickled, and those unpickled so far), with the file's inode, size and
+modification time when they were read or saved."""
 
 CODE = ("blocks.py", "cache.py", "loader.py", "model.py", "render.py")
 """The sources whose change changes how a module renders."""
@@ -41,30 +42,37 @@ def code_version() -> str:
 
 
 class RenderCache:
-    """Rendered module bodies by content hash, loaded from and saved to one file."""
+    """Rendered module bodies (or pages) by content hash, loaded from and saved to one file.
+
+    Each entry is kept pickled on its own, so a rebuild that changed one module pickles one entry,
+    not the whole cache, and unpickles an entry only when it is looked up."""
 
     def __init__(self, folder: Path | None, name: str = "modules.pickle"):
         self.path = Path(folder) / name if folder else None
-        self.entries = self._read()
-        self.used: dict[str, object] = {}
-        """Entries looked up or added in this build: exactly what ``save`` keeps."""
+        self.saved, self.objects = self._read()
+        """The entries as the file holds them (pickled), and those unpickled so far in this process."""
+        self.used: dict[str, bytes] = {}
+        """Entries looked up or added in this build, pickled: exactly what ``save`` keeps."""
 
-    def _read(self) -> dict:
+    def _read(self) -> tuple[dict[str, bytes], dict[str, object]]:
         """Return the saved entries, or none when there is no usable cache."""
         signature = _signature(self.path)
         if signature is None:
-            return {}
+            return {}, {}
         remembered = _MEMORY.get(self.path)
         if remembered is not None and remembered[0] == signature:
-            return remembered[1]
+            return remembered[1], remembered[2]
         try:
             saved = pickle.loads(self.path.read_bytes())
         # A cache from another cursus version, or a half-written one, is just a cache miss.
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-            return {}
+            return {}, {}
         entries = saved.get("entries", {}) if isinstance(saved, dict) and saved.get("code") == code_version() else {}
-        _remember(self.path, signature, entries)
-        return entries
+        if not isinstance(entries, dict) or not all(isinstance(value, bytes) for value in entries.values()):
+            return {}, {}
+        objects: dict[str, object] = {}
+        _remember(self.path, signature, entries, objects)
+        return entries, objects
 
     @staticmethod
     def key(*parts: object) -> str:
@@ -76,18 +84,31 @@ class RenderCache:
 
     def get(self, key: str):
         """Return the entry stored under *key*, or None."""
-        entry = self.used.get(key, self.entries.get(key))
-        if entry is not None:
-            self.used[key] = entry
+        data = self.used.get(key) or self.saved.get(key)
+        if data is None:
+            return None
+        entry = self.objects.get(key)
+        if entry is None:
+            try:
+                entry = pickle.loads(data)
+            except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+                return None
+            self.objects[key] = entry
+        self.used[key] = data
         return entry
 
     def put(self, key: str, entry: object) -> None:
         """Store an entry for this and later builds."""
-        self.used[key] = entry
+        self.used[key] = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+        self.objects[key] = entry
+
+    def take(self, used: dict[str, bytes]) -> None:
+        """Add the entries another process used or added (its ``used``)."""
+        self.used.update(used)
 
     def save(self) -> None:
         """Write the entries of this build (older ones are dropped), atomically, if anything changed."""
-        if self.path is None or self.used.keys() == self.entries.keys():
+        if self.path is None or self.used.keys() == self.saved.keys():
             return
         data = pickle.dumps({"code": code_version(), "entries": self.used}, protocol=pickle.HIGHEST_PROTOCOL)
         try:
@@ -99,10 +120,11 @@ class RenderCache:
         # The build itself is published by now; without a cache the next one is only slower.
         except OSError:
             return
-        self.entries = dict(self.used)
+        self.saved = dict(self.used)
+        self.objects = {key: entry for key, entry in self.objects.items() if key in self.saved}
         signature = _signature(self.path)
         if signature is not None:
-            _remember(self.path, signature, self.entries)
+            _remember(self.path, signature, self.saved, self.objects)
 
 
 def _signature(path: Path | None) -> tuple[int, int, int] | None:
@@ -114,9 +136,9 @@ def _signature(path: Path | None) -> tuple[int, int, int] | None:
     return (stat.st_ino, stat.st_size, stat.st_mtime_ns) if stat and S_ISREG(stat.st_mode) else None
 
 
-def _remember(path: Path, signature: tuple[int, int, int], entries: dict) -> None:
+def _remember(path: Path, signature: tuple[int, int, int], saved: dict[str, bytes], objects: dict[str, object]) -> None:
     """Keep a cache file's entries in memory (the MEMORY_FILES most recent files)."""
     _MEMORY.pop(path, None)
-    _MEMORY[path] = (signature, entries)
+    _MEMORY[path] = (signature, saved, objects)
     while len(_MEMORY) > MEMORY_FILES:
         del _MEMORY[next(iter(_MEMORY))]

@@ -12,6 +12,10 @@ from cursus.diagnostics import Diagnostics
 
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser when PyYAML has it: ten times faster, which counts in a 1,500-module course."""
+PARSED_MAX = 4096
+"""YAML documents a process remembers parsed (``cursus serve`` rebuilds without parsing them again)."""
+_PARSED: dict[tuple[str, int], tuple[Any, "Lines"]] = {}
+"""Documents that parsed without a problem, by text and first line: their value and lines, never changed by their users."""
 
 
 @dataclass
@@ -55,7 +59,13 @@ def read_text(path: Path, diagnostics: Diagnostics) -> str | None:
 
 
 def load_yaml(text: str, path: Path, diagnostics: Diagnostics, first_line: int = 1) -> tuple[Any, Lines] | None:
-    """Parse one YAML document; return its value and the line of every key, or report why not."""
+    """Parse one YAML document; return its value and the line of every key, or report why not.
+
+    The value and lines are shared with later calls for the same text: treat them as read-only."""
+    remembered = _PARSED.get((text, first_line))
+    if remembered is not None:
+        return remembered
+    known = len(diagnostics.items)
     lines = Lines(offset=first_line - 1)
     try:
         try:
@@ -71,6 +81,10 @@ def load_yaml(text: str, path: Path, diagnostics: Diagnostics, first_line: int =
         return None
     if node is not None:
         _record_lines(node, (), lines, path, diagnostics)
+    if len(diagnostics.items) == known:
+        if len(_PARSED) >= PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[(text, first_line)] = (value, lines)
     return value, lines
 
 
