@@ -238,17 +238,32 @@ def for_learners(course: Course) -> Course:
     builder (web, SCORM, participant workbook) must be handed the result of this function.
     """
     parts = tuple(
-        dataclasses.replace(part, modules=tuple(
-            dataclasses.replace(module, body=_without_trainer(module.body)) for module in part.modules
-        ))
+        dataclasses.replace(part, modules=tuple(_learners_module(module) for module in part.modules))
         for part in course.parts
     )
     return dataclasses.replace(course, parts=parts, audience_view=LEARNER)
 
 
+_LEARNER_BODIES: dict[int, tuple[tuple, tuple]] = {}
+"""Bodies without their trainer blocks, by the id of the whole body (kept alive with it): a module
+taken from the render cache has the same body in every rebuild of a process (``cursus serve``)."""
+
+
+def _learners_module(module: Module) -> Module:
+    """Return the module without its trainer blocks (the module itself when it has none)."""
+    if not has_trainer_blocks(module):
+        return module
+    remembered = _LEARNER_BODIES.get(id(module.body))
+    if remembered is None or remembered[0] is not module.body:
+        if len(_LEARNER_BODIES) > 10_000:
+            _LEARNER_BODIES.clear()
+        remembered = _LEARNER_BODIES[id(module.body)] = (module.body, _without_trainer(module.body))
+    return dataclasses.replace(module, body=remembered[1])
+
+
 def has_trainer_blocks(module: Module) -> bool:
     """Tell whether the module still holds trainer-only blocks (the trainer's view of it)."""
-    return _without_trainer(module.body) is not module.body
+    return any(block.trainer_only for block in module._blocks)
 
 
 def _without_trainer(nodes: tuple) -> tuple:

@@ -274,7 +274,7 @@ class PageCache:
 
     def __init__(self, store: RenderCache, course: Course):
         self.store = store
-        self.base = store.key("page", _course_fingerprint(course), _templates_fingerprint(course), _code_fingerprint())
+        self.base = store.key("page", *_course_and_templates(course), _code_fingerprint())
         self.modules: dict[int, tuple[Module, str]] = {}
         """Each module's fingerprint by object id; the module is kept so that its id is never reused."""
 
@@ -319,6 +319,20 @@ class PageCache:
                 shown = repr(dataclasses.replace(module, lines=None))
             self.modules[id(module)] = (module, shown)
         return self.modules[id(module)][1]
+
+
+_FINGERPRINTS: dict[int, tuple[Course, tuple[str, str]]] = {}
+"""The course and templates fingerprints of the latest courses, by the course object's id (kept alive
+with it): the website and both SCORM packages of one build share them."""
+
+
+def _course_and_templates(course: Course) -> tuple[str, str]:
+    """Return ``(_course_fingerprint(course), _templates_fingerprint(course))``, computed once per course object."""
+    if id(course) not in _FINGERPRINTS:
+        while len(_FINGERPRINTS) >= 4:
+            del _FINGERPRINTS[next(iter(_FINGERPRINTS))]
+        _FINGERPRINTS[id(course)] = (course, (_course_fingerprint(course), _templates_fingerprint(course)))
+    return _FINGERPRINTS[id(course)][1]
 
 
 def _course_fingerprint(course: Course) -> str:
