@@ -144,7 +144,7 @@ class Forked:
                 builder.build(views[builder.audience], folder)
             builder.finish()
             times.append((builder.name, time.perf_counter() - start))
-        return times, [f.written for f in self.folders], first.diagnostics.items[known:], first.pages.used
+        return times, [f.written for f in self.folders], first.diagnostics.items[known:], first.pages.news()
 
     def stop(self) -> None:
         """End the process if it still runs."""

@@ -139,7 +139,15 @@ class Module:
 
     def blocks(self, kind: str | None = None) -> list[Block]:
         """Return every block of the module (nested ones too), optionally of one kind."""
-        return [block for block in self._blocks if kind is None or block.kind == kind]
+        return list(self._blocks if kind is None else self._kinds.get(kind, ()))
+
+    @functools.cached_property
+    def _kinds(self) -> dict[str, list[Block]]:
+        """The blocks of each kind, in reading order."""
+        kinds: dict[str, list[Block]] = {}
+        for block in self._blocks:
+            kinds.setdefault(block.kind, []).append(block)
+        return kinds
 
     @functools.cached_property
     def _blocks(self) -> tuple[Block, ...]:
