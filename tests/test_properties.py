@@ -58,3 +58,36 @@ def test_arbitrary_module_content_never_causes_a_traceback(front_lines, body):
         assert "Traceback" not in result.output
     finally:
         shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+markdown_line = st.one_of(
+    st.text(alphabet="ab é!#*_`[]()<>&;\\{}:.|-=1\n", max_size=40),
+    st.sampled_from(["*nadruk* en **vet**", "_ook_ nadruk", "`code`", "[link](x.md)", "[ref] en [ref][]", "regel  ", "a & b",
+                     "<b>vet</b>", "Stap 1\\. klaar", "a \\# b", "&copy; 2026", "\\*geen nadruk\\*", "![plaatje](x.png)", "<https://example.org>", "<iemand@example.org>"]),
+    st.sampled_from(["*[HTML]: HyperText", "HTML en zo", "| a | b |", "|---|---|", "Term", ": Definitie", "- item", "1. item",
+                     "    code", "a  ", "## Kop {: #eigen }", "[ref]: https://example.org", "<div>", "</div>", "&amp; &#38;", ""]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(markdown_line, max_size=12))
+def test_skipping_inert_text_never_changes_the_html(lines: list[str]):
+    """cursus lets Python-Markdown skip the inline patterns for text none of them can change
+    (``render.InertText``); with or without it, the HTML is the same."""
+    import markdown
+
+    from cursus.render import EXTENSIONS, InertText
+
+    text = "\n".join(lines)
+    plain = markdown.Markdown(extensions=EXTENSIONS, output_format="html").convert(text)
+    assert markdown.Markdown(extensions=EXTENSIONS + [InertText()], output_format="html").convert(text) == plain
+
+
+def test_the_inline_patterns_are_the_ones_inert_text_was_written_for():
+    """An upgrade of Python-Markdown that adds an inline pattern must be looked at: it may match text
+    that ``render.INLINE_ACTIVE`` calls inert."""
+    import markdown
+
+    from cursus.render import EXTENSIONS, INLINE_PATTERNS
+
+    assert tuple(markdown.Markdown(extensions=EXTENSIONS).inlinePatterns._data) == INLINE_PATTERNS
