@@ -63,7 +63,8 @@ def test_arbitrary_module_content_never_causes_a_traceback(front_lines, body):
 markdown_line = st.one_of(
     st.text(alphabet="ab é!#*_`[]()<>&;\\{}:.|-=1\n", max_size=40),
     st.sampled_from(["*nadruk* en **vet**", "_ook_ nadruk", "`code`", "[link](x.md)", "[ref] en [ref][]", "regel  ", "a & b",
-                     "<b>vet</b>", "Stap 1\\. klaar", "a \\# b", "&copy; 2026", "\\*geen nadruk\\*", "![plaatje](x.png)", "<https://example.org>", "<iemand@example.org>"]),
+                     "<b>vet</b>", "Stap 1\\. klaar", "a \\# b", "&copy; 2026", "\\*geen nadruk\\*", "![plaatje](x.png)", "<https://example.org>", "<iemand@example.org>",
+                     "tekst <!-- een notitie --> verder", '<span title="a > b">x</span> y']),
     st.sampled_from(["*[HTML]: HyperText", "HTML en zo", "| a | b |", "|---|---|", "Term", ": Definitie", "- item", "1. item",
                      "    code", "a  ", "## Kop {: #eigen }", "[ref]: https://example.org", "<div>", "</div>", "&amp; &#38;", ""]),
 )
@@ -91,3 +92,19 @@ def test_the_inline_patterns_are_the_ones_inert_text_was_written_for():
     from cursus.render import EXTENSIONS, INLINE_PATTERNS
 
     assert tuple(markdown.Markdown(extensions=EXTENSIONS).inlinePatterns._data) == INLINE_PATTERNS
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(markdown_line, max_size=12))
+def test_the_search_index_reads_text_as_lxml_does(lines: list[str]):
+    """The search index takes the text out of rendered Markdown with a regular expression; it must
+    read the same text as lxml's ``text_content`` (what it replaced)."""
+    import lxml.html
+    import markdown
+
+    from cursus.render import EXTENSIONS
+    from cursus.site import _text
+
+    html = markdown.Markdown(extensions=EXTENSIONS, output_format="html").convert("\n".join(lines))
+    expected = " ".join(lxml.html.fragment_fromstring(html, create_parent="div").text_content().split()) if html.strip() else ""
+    assert _text(html) == expected
