@@ -218,3 +218,30 @@ def test_building_only_the_website_keeps_the_scorm_pages_cached(mini: Path, tmp_
     pages.clear()
     build(mini, out, ["web", "scorm12", "scorm2004"], BuildOptions())
     assert pages == [], "every page came from the cache"
+
+
+def test_compiled_templates_are_kept_for_the_next_process_and_never_served_stale(mini: Path, tmp_path: Path):
+    """Templates compiled by one ``cursus build`` are loaded by the next from the user's cache folder;
+    a template changed in between is compiled again."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "user-cache")}
+
+    def build_web() -> str:
+        command = [sys.executable, "-m", "cursus", "build", str(mini), "--out", str(tmp_path / "out"), "--format", "web"]
+        subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True)
+        return (tmp_path / "out" / "web" / "een.html").read_text("utf-8")
+
+    assert "EIGEN-SJABLOON" not in build_web()
+    kept = list((tmp_path / "user-cache" / "cursus").glob("templates-jinja2-*/__jinja2_*.cache"))
+    assert len(kept) > 5, "the compiled templates are kept"
+
+    own = mini / "templates" / "partials" / "term.html"
+    own.parent.mkdir(parents=True)
+    own.write_text("<!-- EIGEN-SJABLOON -->\n" + (ROOT / "templates" / "partials" / "term.html").read_text("utf-8"), "utf-8")
+    assert "EIGEN-SJABLOON" in build_web()
+    own.write_text((ROOT / "templates" / "partials" / "term.html").read_text("utf-8").replace("<", "<!-- OPNIEUW -->\n<", 1), "utf-8")
+    page = build_web()
+    assert "OPNIEUW" in page and "EIGEN-SJABLOON" not in page, "a changed template is never taken from the cache"
