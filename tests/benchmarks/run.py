@@ -214,6 +214,9 @@ def measure_all(sizes: list[int], args) -> dict:
     from tests.benchmarks.stages import available
 
     formats = available()
+    # cursus's modules as bytecode, as pip leaves an installed package (and mkdocs in its venv): a
+    # machine that sets PYTHONDONTWRITEBYTECODE would otherwise compile them in every measured run.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "cursus")], check=True)
     courses = {"shipped": SHIPPED} | {str(n): generate(n, BENCH / f"course-{n}") for n in sizes}
     results: dict = {"cores": os.cpu_count(), "formats": formats, "runs": args.runs, "courses": {}}
     for label, course in courses.items():
