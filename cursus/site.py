@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import html as htmllib
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -279,9 +278,8 @@ class PageCache:
 
     def __init__(self, store: RenderCache, course: Course):
         self.store = store
-        self.base = store.key("page", *_course_and_templates(course), _code_fingerprint())
-        self.modules: dict[int, tuple[Module, str]] = {}
-        """Each module's fingerprint by object id; the module is kept so that its id is never reused."""
+        fingerprints, self.modules = _shared(course)
+        self.base = store.key("page", *fingerprints, _code_fingerprint())
 
     def render(self, env: jinja2.Environment, view: ModulePage, target: str,
                prepare: Callable[[ModulePage], ModulePage] | None = None, **context) -> str:
@@ -290,7 +288,7 @@ class PageCache:
         *prepare* adapts the view before rendering (a SCORM package unlinks other SCOs); what it does
         must follow from *view* and *context*, which are all the key holds."""
         place = repr((view.number, view.part.id, view.part.title, view.previous, view.next))
-        key = self.store.key(self.base, target, self.fingerprint(view.module), place, json.dumps(context, sort_keys=True))
+        key = self.store.key(self.base, target, self.fingerprint(view.module), place, repr(sorted(context.items())))
         html = self.store.get(key)
         if html is None:
             html = render_module_page(env, prepare(view) if prepare else view, target, **context)
@@ -326,18 +324,20 @@ class PageCache:
         return self.modules[id(module)][1]
 
 
-_FINGERPRINTS: dict[int, tuple[Course, tuple[str, str]]] = {}
-"""The course and templates fingerprints of the latest courses, by the course object's id (kept alive
-with it): the website and both SCORM packages of one build share them."""
+_COURSES: dict[int, tuple[Course, tuple[str, str], dict[int, tuple[Module, str]]]] = {}
+"""For the latest course views, by the object's id (kept alive with it, so the id is not reused): the
+course and templates fingerprints, and each module's fingerprint by the module's id (the module kept
+alive likewise). The website and both SCORM packages of one build share them."""
 
 
-def _course_and_templates(course: Course) -> tuple[str, str]:
-    """Return ``(_course_fingerprint(course), _templates_fingerprint(course))``, computed once per course object."""
-    if id(course) not in _FINGERPRINTS:
-        while len(_FINGERPRINTS) >= 4:
-            del _FINGERPRINTS[next(iter(_FINGERPRINTS))]
-        _FINGERPRINTS[id(course)] = (course, (_course_fingerprint(course), _templates_fingerprint(course)))
-    return _FINGERPRINTS[id(course)][1]
+def _shared(course: Course) -> tuple[tuple[str, str], dict[int, tuple[Module, str]]]:
+    """Return the course's and templates' fingerprints and the module fingerprints found so far, for *course*."""
+    if id(course) not in _COURSES:
+        while len(_COURSES) >= 4:
+            del _COURSES[next(iter(_COURSES))]
+        _COURSES[id(course)] = (course, (_course_fingerprint(course), _templates_fingerprint(course)), {})
+    _, fingerprints, modules = _COURSES[id(course)]
+    return fingerprints, modules
 
 
 def _course_fingerprint(course: Course) -> str:

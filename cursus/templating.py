@@ -76,8 +76,22 @@ def search_path(course: Course) -> list[Path]:
     return [own, BUILTIN] if own.is_dir() else [BUILTIN]
 
 
+_ENVIRONMENTS: dict[int, tuple[Course, jinja2.Environment]] = {}
+"""The environments of the latest course views, by the object's id (kept alive with it): the builders
+of one build share one, and so its loaded templates. A new build has new course objects, and so new
+environments that see changed templates."""
+
+
 def environment(course: Course) -> jinja2.Environment:
-    """Return a strict, autoescaping Jinja2 environment for a course."""
+    """Return a strict, autoescaping Jinja2 environment for a course (the same one for the same course object)."""
+    if id(course) not in _ENVIRONMENTS:
+        while len(_ENVIRONMENTS) >= 4:
+            del _ENVIRONMENTS[next(iter(_ENVIRONMENTS))]
+        _ENVIRONMENTS[id(course)] = (course, _new_environment(course))
+    return _ENVIRONMENTS[id(course)][1]
+
+
+def _new_environment(course: Course) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in search_path(course)]),
         autoescape=True,
