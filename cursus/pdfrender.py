@@ -13,14 +13,18 @@ import logging
 import os
 import subprocess
 import sys
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 WORKERS = 2
 """Two documents (workbook and trainer guide) render side by side."""
 
-_threads = ThreadPoolExecutor(WORKERS, thread_name_prefix="cursus-pdf")
+_threads: ThreadPoolExecutor | None = None
+"""Threads that wait for the worker processes; made by ``submit``, ended by ``release`` once no job
+is left, so that a process that printed PDFs has no threads left over (and may fork again)."""
+_running: dict[Future, subprocess.Popen] = {}
+"""The worker process of each job not finished yet."""
 
 
 @dataclass(frozen=True)
@@ -53,18 +57,37 @@ def prestart() -> None:
     _spare.append(_start())
 
 
-def release() -> None:
-    """End the workers that were started ahead but got no job (the build stopped early)."""
+def release(cancelled: list[Future] = ()) -> None:
+    """End the workers that were started ahead but got no job, and those rendering a *cancelled*
+    job (the build failed: it must stop now, not when the PDFs are done); once no job is left, end
+    the threads too."""
+    global _threads
+    for future in cancelled:
+        process = _running.get(future)
+        if process is not None and process.poll() is None:
+            process.kill()
+    wait(cancelled)
     while _spare:
         process = _spare.pop()
         process.kill()
         process.communicate()
+    for future in [future for future in _running if future.done()]:
+        _running.pop(future, None)
+    if _threads is not None and not _running:
+        _threads.shutdown(wait=True)
+        _threads = None
 
 
 def submit(job: RenderJob) -> Future:
     """Start rendering *job* in a worker process; the future's result is (PDF bytes, warnings)."""
+    global _threads
     process = _spare.pop(0) if _spare else _start()
-    return _threads.submit(_finish, process, job)
+    if _threads is None:
+        _threads = ThreadPoolExecutor(WORKERS, thread_name_prefix="cursus-pdf")
+    future = _threads.submit(_finish, process, job)
+    _running[future] = process
+    future.add_done_callback(lambda done: _running.pop(done, None))
+    return future
 
 
 def _start() -> subprocess.Popen:

@@ -84,3 +84,34 @@ def test_pdf_workers_start_ahead_and_none_is_left_when_the_build_fails(mini: Pat
     assert len(started) == 2, "each PDF format starts its worker before the course is loaded"
     assert all(process.poll() is not None for process in started), "no worker is left running"
     assert pdfrender._spare == []
+
+
+def test_a_build_that_fails_while_pdfs_render_stops_them_and_leaves_no_threads(mini: Path, tmp_path: Path, monkeypatch):
+    """The PDFs start first; a mistake found later (here in the website's template) ends the build at
+    once: the PDF workers are stopped, not waited for, and no thread is left behind."""
+    import threading
+
+    from cursus import pdfrender
+
+    started = []
+    original = pdfrender._start
+    monkeypatch.setattr(pdfrender, "_start", lambda: started.append(original()) or started[-1])
+    own = mini / "templates" / "web" / "glossary.html"
+    own.parent.mkdir(parents=True)
+    own.write_text('{% extends "web/base.html" %}{% block main %}{{ nope.x }}{% endblock %}\n', "utf-8")
+
+    result = run("build", mini, "--out", tmp_path / "out", "--format", "workbook", "--format", "trainer", "--format", "web")
+
+    assert result.exit_code == 1 and "'nope' is undefined" in result.output
+    assert len(started) == 2 and all(process.poll() is not None for process in started), "no worker is left running"
+    assert any(process.returncode < 0 for process in started), "a worker still rendering was stopped"
+    assert not [t for t in threading.enumerate() if t.name.startswith("cursus-pdf")]
+    assert not (tmp_path / "out" / "pdf").exists()
+
+
+def test_after_printing_pdfs_no_thread_is_left(mini: Path, tmp_path: Path):
+    """A process that printed PDFs (a test run, a script using cursus) can still fork workers afterwards."""
+    import threading
+
+    assert run("build", mini, "--out", tmp_path / "out", "--format", "workbook").exit_code == 0
+    assert not [t for t in threading.enumerate() if t.name.startswith("cursus-pdf")]

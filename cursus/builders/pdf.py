@@ -40,7 +40,9 @@ class PdfBuilder(Builder):
         pdfrender.prestart()
 
     def close(self) -> None:
-        pdfrender.release()
+        """End this builder's workers: a job still pending means the build failed, so it is cancelled."""
+        pdfrender.release([future for _, _, future in self.pending])
+        self.pending.clear()
 
     def build(self, course: Course, out: OutputFolder) -> None:
         """Lay out the document (in volumes when it is long) and start rendering; ``finish`` writes the PDFs."""
