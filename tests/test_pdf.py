@@ -373,3 +373,34 @@ def test_module_html_is_made_to_fit_one_document():
     assert 'src="file:///' in html and html.count("huis.png") == 1
     handout = Localizer(course, [course.module("een")])
     assert handout('<a href="twee.html#verdieping">twee</a>', "een") == "<a>twee</a>"
+
+
+def test_an_unchanged_document_is_not_printed_again(mini: Path, tmp_path: Path, monkeypatch):
+    """A PDF printed from the same HTML, stylesheets and images is taken from the cache; changing an
+    image, or trainer-only text (the guide, not the workbook), prints again what it changes."""
+    from cursus.builders import pdf
+
+    printed: list[str] = []
+    submit = pdf.submit
+    monkeypatch.setattr(pdf, "submit", lambda job: printed.append(job.html) or submit(job))
+    out = tmp_path / "out"
+
+    def build() -> dict[str, bytes]:
+        printed.clear()
+        assert run("build", mini, "--out", out, "--format", "workbook", "--format", "trainer").exit_code == 0
+        return {p.name: p.read_bytes() for p in (out / "pdf").iterdir()}
+
+    first = build()
+    assert len(printed) == 2
+    assert build() == first and printed == [], "nothing changed: nothing printed, the same bytes"
+
+    module = mini / "01-een.md"
+    module.write_text(module.read_text("utf-8").replace("GEHEIM-TRAINER-REFLECTIE", "GEHEIM-TRAINER-ANDERS"), "utf-8")
+    again = build()
+    assert len(printed) == 1 and "GEHEIM-TRAINER-ANDERS" in printed[0], "only the trainer guide is printed again"
+    assert again["mini-werkboek.pdf"] == first["mini-werkboek.pdf"]
+
+    image = mini / "02-twee" / "media" / "huis.png"
+    image.write_bytes(image.read_bytes() + b"\0")  # the same HTML, another image file
+    build()
+    assert len(printed) == 2

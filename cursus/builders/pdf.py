@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
+import re
 from concurrent.futures import Future
+from functools import lru_cache
+from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from cursus.builders import Builder
+from cursus.cache import RenderCache
 from cursus.model import LEARNER, TRAINER, Course
 from cursus.output import OutputFolder
 from cursus.pdfdoc import document, volumes
@@ -34,6 +41,9 @@ class PdfBuilder(Builder):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.pending: list[tuple[OutputFolder, str, Future]] = []
+        self.keys: dict[Future, str] = {}
+        """The cache key of each pending document: a PDF printed from the same HTML, stylesheets and
+        files by the same WeasyPrint is taken from the cache (``build/.cache/pages-<format>.pickle``)."""
 
     def prepare(self) -> None:
         """Start a PDF worker now, so that it imports WeasyPrint while the course loads."""
@@ -43,6 +53,7 @@ class PdfBuilder(Builder):
         """End this builder's workers: a job still pending means the build failed, so it is cancelled."""
         pdfrender.release([future for _, _, future in self.pending])
         self.pending.clear()
+        self.keys.clear()
 
     def build(self, course: Course, out: OutputFolder) -> None:
         """Lay out the document (in volumes when it is long) and start rendering; ``finish`` writes the PDFs."""
@@ -66,7 +77,15 @@ class PdfBuilder(Builder):
         """Render one document's HTML and hand it to a PDF worker."""
         html = env.get_template(self.template).render(doc=doc, medium="print")
         job = RenderJob(html, course.root.resolve().as_uri() + "/", self.stylesheets(course), _identifier(course, name))
-        self.pending.append((out, name, submit(job)))
+        key = job_key(self.pages, job)
+        printed = self.pages.get(key)
+        if printed is None:
+            future = submit(job)
+        else:
+            future = Future()
+            future.set_result(printed)
+        self.keys[future] = key
+        self.pending.append((out, name, future))
 
     def finish(self) -> None:
         """Wait for the rendered PDF and write it; report what WeasyPrint warned about."""
@@ -75,6 +94,9 @@ class PdfBuilder(Builder):
             for message in warnings:
                 self.diagnostics.warning(f"{self.folder}/{name}", 0, "pdf", message)
             out.write_bytes(name, pdf)
+            key = self.keys.pop(future)
+            if key not in self.pages.used:
+                self.pages.put(key, (pdf, warnings))
         self.pending.clear()
 
     def stylesheets(self, course: Course) -> tuple[str, ...]:
@@ -112,3 +134,38 @@ def _first(course: Course, name: str):
 def _identifier(course: Course, name: str) -> str:
     """Return a PDF file identifier that is the same for every build of the same release."""
     return hashlib.md5(f"{course.id}/{course.version}/{name}".encode()).hexdigest()
+
+
+FILE_URL = re.compile(r'\b(?:src|href)="(file://[^"]+)"')
+"""A file the HTML handed to WeasyPrint uses (the course's images)."""
+PRINTING = ("weasyprint", "pydyf", "fonttools", "pillow", "tinycss2", "cssselect2", "pyphen", "tinyhtml5", "html5lib")
+"""WeasyPrint and the packages it prints with: a new version of any may change the PDF's bytes."""
+
+
+def job_key(cache: RenderCache, job: RenderJob) -> str:
+    """Return the cache key of a document: its HTML, base URL and file id, the bytes of its
+    stylesheets and of every file it uses, and the versions of what prints it. (The system's fonts
+    are not in it: after installing or removing fonts, delete ``build/.cache``.)"""
+    files = [Path(path) for path in job.stylesheets]
+    files += [Path(url2pathname(urlsplit(url).path)) for url in sorted(set(FILE_URL.findall(job.html)))]
+    return cache.key("pdf", _printer(), job.html, job.base_url, job.identifier, *(f"{path}\0{_digest(path)}" for path in files))
+
+
+def _digest(path: Path) -> str:
+    """Return the hash of a file's bytes ('missing' when it cannot be read)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+@lru_cache(maxsize=1)
+def _printer() -> str:
+    """Return the versions of WeasyPrint and its printing packages, and the hash of cursus's PDF worker."""
+    versions = []
+    for name in PRINTING:
+        try:
+            versions.append(f"{name}={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return ";".join(versions) + ";" + hashlib.sha256(Path(pdfrender.__file__).read_bytes()).hexdigest()
