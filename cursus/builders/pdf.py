@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import re
 from concurrent.futures import Future
 from functools import lru_cache
@@ -162,6 +161,8 @@ def _digest(path: Path) -> str:
 @lru_cache(maxsize=1)
 def _printer() -> str:
     """Return the versions of WeasyPrint and its printing packages, and the hash of cursus's PDF worker."""
+    import importlib.metadata  # only when printing: it costs a start-up 20 ms
+
     versions = []
     for name in PRINTING:
         try:
