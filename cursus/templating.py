@@ -38,7 +38,7 @@ class _CompiledTemplates(jinja2.BytecodeCache):
                 folder = _user_cache() / f"templates-jinja2-{jinja2.__version__}"
                 folder.mkdir(mode=0o700, parents=True, exist_ok=True)
                 self._disk = jinja2.FileSystemBytecodeCache(str(folder))
-            except OSError:
+            except (OSError, RuntimeError):  # no usable home or cache folder: compile in every process
                 pass
         return self._disk
 
