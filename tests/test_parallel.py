@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,19 +29,21 @@ def _files(out: Path) -> dict[str, bytes]:
 
 
 def test_one_and_two_processes_build_the_same_bytes(course: Path, tmp_path: Path):
+    # As a person types it: a test process may hold threads (the browser's) and then never forks.
     formats = [arg for name in ("web", "scorm12", "scorm2004") for arg in ("--format", name)]
-    one = run("build", course, "--out", tmp_path / "one", "--jobs", "1", *formats)
-    two = run("build", course, "--out", tmp_path / "two", "--jobs", "2", *formats)
+    command = [sys.executable, "-m", "cursus", "build", str(course), *formats, "--jobs"]
+    one = subprocess.run([*command, "1", "--out", str(tmp_path / "one")], capture_output=True, text=True, cwd=ROOT)
+    two = subprocess.run([*command, "2", "--out", str(tmp_path / "two")], capture_output=True, text=True, cwd=ROOT)
 
-    assert one.exit_code == 0 and two.exit_code == 0, one.output + two.output
-    assert "alongside" in two.output and "alongside" not in one.output, "with two jobs the SCORM packages build in a process of their own"
+    assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
+    assert "alongside" in two.stderr and "alongside" not in one.stderr, "with two jobs the SCORM packages build in a process of their own"
     serial, parallel = _files(tmp_path / "one"), _files(tmp_path / "two")
     assert len(serial) > PARALLEL_MIN
     assert sorted(serial) == sorted(parallel)
     assert [name for name in serial if serial[name] != parallel[name]] == []
 
 
-def test_a_problem_found_in_a_worker_is_reported_with_its_line(course: Path, tmp_path: Path, monkeypatch):
+def test_a_problem_found_in_a_worker_is_reported_with_its_line(course: Path, tmp_path: Path):
     broken = tmp_path / "course"
     subprocess.run(["cp", "-r", str(course), str(broken)], check=True)
     last = sorted(p for p in broken.rglob("*.md") if p.name != "README.md")[-1]
@@ -48,13 +51,13 @@ def test_a_problem_found_in_a_worker_is_reported_with_its_line(course: Path, tmp
     heading = next(i for i, line in enumerate(lines) if line.startswith("## "))
     lines[heading] = "# " + lines[heading][3:]
     last.write_text("\n".join(lines) + "\n", "utf-8")
-    monkeypatch.chdir(tmp_path)
+    # In a process of its own, so that the workers really fork (a test process may hold threads).
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, "-m", "cursus", "check", "course", "--jobs", "2"], capture_output=True, text=True, cwd=tmp_path, env=env)
 
-    result = run("check", "course", "--jobs", "2")
-
-    assert result.exit_code == 1
-    assert f"{last.relative_to(tmp_path)}:{heading + 1}: error: heading: use '##'" in result.output
-    assert "Traceback" not in result.output
+    assert result.returncode == 1
+    assert f"{last.relative_to(tmp_path)}:{heading + 1}: error: heading: use '##'" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
 
 
 def test_fork_map_spreads_work_over_processes():
