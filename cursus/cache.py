@@ -12,9 +12,9 @@ import hashlib
 import os
 import pickle
 import tempfile
-from stat import S_ISREG
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISREG
 
 import markdown
 

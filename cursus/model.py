@@ -7,6 +7,7 @@ import datetime
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, TypeVar
 
 TRAINER = "trainer"
 LEARNER = "learner"
@@ -252,21 +253,30 @@ def for_learners(course: Course) -> Course:
     return dataclasses.replace(course, parts=parts, audience_view=LEARNER)
 
 
-_LEARNER_BODIES: dict[int, tuple[tuple, tuple]] = {}
-"""Bodies without their trainer blocks, by the id of the whole body (kept alive with it): a module
-taken from the render cache has the same body in every rebuild of a process (``cursus serve``)."""
+T = TypeVar("T")
+
+
+def remembered(store: dict, owner: object, make: Callable[[], T], keep: int = 4) -> T:
+    """Return what *make* made for the object *owner* (by identity), making it on first use. The
+    owner is kept alive in *store* with it, so its id is not reused; the *keep* latest stay."""
+    if id(owner) not in store:
+        while len(store) >= keep:
+            del store[next(iter(store))]
+        store[id(owner)] = (owner, make())
+    return store[id(owner)][1]
+
+
+_LEARNER_BODIES: dict = {}
+"""Bodies without their trainer blocks, by body: a module taken from the render cache has the same
+body in every rebuild of a process (``cursus serve``)."""
 
 
 def _learners_module(module: Module) -> Module:
     """Return the module without its trainer blocks (the module itself when it has none)."""
     if not has_trainer_blocks(module):
         return module
-    remembered = _LEARNER_BODIES.get(id(module.body))
-    if remembered is None or remembered[0] is not module.body:
-        if len(_LEARNER_BODIES) > 10_000:
-            _LEARNER_BODIES.clear()
-        remembered = _LEARNER_BODIES[id(module.body)] = (module.body, _without_trainer(module.body))
-    return dataclasses.replace(module, body=remembered[1])
+    body = remembered(_LEARNER_BODIES, module.body, lambda: _without_trainer(module.body), keep=10_000)
+    return dataclasses.replace(module, body=body)
 
 
 def has_trainer_blocks(module: Module) -> bool:

@@ -15,7 +15,7 @@ import jinja2
 import lxml.html
 
 from cursus.cache import RenderCache
-from cursus.model import Block, Course, Html, Media, Module, Part, has_trainer_blocks
+from cursus.model import Block, Course, Html, Media, Module, Part, has_trainer_blocks, remembered
 from cursus.templating import search_path, ui_strings
 
 SECTION = re.compile(r'(<h2\b[^>]*\bid="[^"]+"[^>]*>.*?</h2>)', re.S)
@@ -332,20 +332,15 @@ class PageCache:
         return self.modules[id(module)][1]
 
 
-_COURSES: dict[int, tuple[Course, tuple[str, str], dict[int, tuple[Module, str]]]] = {}
-"""For the latest course views, by the object's id (kept alive with it, so the id is not reused): the
-course and templates fingerprints, and each module's fingerprint by the module's id (the module kept
-alive likewise). The website and both SCORM packages of one build share them."""
+_COURSES: dict = {}
+"""For the latest course views: the course and templates fingerprints, and each module's fingerprint
+by the module's id (the module kept alive with it). The website and both SCORM packages of one build
+share them."""
 
 
 def _shared(course: Course) -> tuple[tuple[str, str], dict[int, tuple[Module, str]]]:
     """Return the course's and templates' fingerprints and the module fingerprints found so far, for *course*."""
-    if id(course) not in _COURSES:
-        while len(_COURSES) >= 4:
-            del _COURSES[next(iter(_COURSES))]
-        _COURSES[id(course)] = (course, (_course_fingerprint(course), _templates_fingerprint(course)), {})
-    _, fingerprints, modules = _COURSES[id(course)]
-    return fingerprints, modules
+    return remembered(_COURSES, course, lambda: ((_course_fingerprint(course), _templates_fingerprint(course)), {}))
 
 
 def _course_fingerprint(course: Course) -> str:

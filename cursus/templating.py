@@ -14,7 +14,7 @@ import jinja2.bccache
 import yaml
 
 from cursus.diagnostics import CourseInvalid, CursusError, Diagnostics
-from cursus.model import Course
+from cursus.model import Course, remembered
 
 BUILTIN = Path(__file__).resolve().parent.parent / "templates"
 """The built-in templates and static assets (``templates/`` at the top of the repository)."""
@@ -76,19 +76,14 @@ def search_path(course: Course) -> list[Path]:
     return [own, BUILTIN] if own.is_dir() else [BUILTIN]
 
 
-_ENVIRONMENTS: dict[int, tuple[Course, jinja2.Environment]] = {}
-"""The environments of the latest course views, by the object's id (kept alive with it): the builders
-of one build share one, and so its loaded templates. A new build has new course objects, and so new
-environments that see changed templates."""
+_ENVIRONMENTS: dict = {}
+"""The environments of the latest course views: the builders of one build share one, and so its
+loaded templates. A new build has new course objects, and so new environments that see changed templates."""
 
 
 def environment(course: Course) -> jinja2.Environment:
     """Return a strict, autoescaping Jinja2 environment for a course (the same one for the same course object)."""
-    if id(course) not in _ENVIRONMENTS:
-        while len(_ENVIRONMENTS) >= 4:
-            del _ENVIRONMENTS[next(iter(_ENVIRONMENTS))]
-        _ENVIRONMENTS[id(course)] = (course, _new_environment(course))
-    return _ENVIRONMENTS[id(course)][1]
+    return remembered(_ENVIRONMENTS, course, lambda: _new_environment(course))
 
 
 def _new_environment(course: Course) -> jinja2.Environment:
