@@ -13,6 +13,11 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 import markdown
+from markdown.extensions.abbr import AbbrExtension
+from markdown.extensions.attr_list import AttrListExtension
+from markdown.extensions.def_list import DefListExtension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import render_inner_html, slugify, strip_tags
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
@@ -21,7 +26,11 @@ from cursus.blocks import RawBlock, Text
 from cursus.diagnostics import Diagnostics
 from cursus.model import Block, Heading, Html, Media, Option, Source
 
-EXTENSIONS = ["tables", "attr_list", "def_list", "sane_lists", "abbr"]
+EXTENSIONS = (TableExtension, AttrListExtension, DefListExtension, SaneListExtension, AbbrExtension)
+"""Python-Markdown's extensions cursus uses (tables, attr_list, def_list, sane_lists, abbr). Given as
+classes, not names: a name makes Python-Markdown search every installed package's entry points,
+which took longer than rendering five modules."""
+
 OPTION = re.compile(r"^[-*+]\s+\[([ xX])\]\s+(.*)$")
 URL = re.compile(r"https?://[^\s<>\)\]]+")
 SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
@@ -36,6 +45,11 @@ HEADING_MARK = "cursus-heading-"
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1>", re.S)
 ANCHOR = re.compile(r'\sid="([^"]*)"')
+
+
+def extensions() -> list[markdown.Extension]:
+    """Return new instances of the Markdown extensions cursus uses."""
+    return [extension() for extension in EXTENSIONS]
 
 
 @dataclass
@@ -207,7 +221,7 @@ class Renderer:
         self.converted: list[tuple[str, int, str]] = []
         """While building: each piece with its HTML, consumed in order."""
         self.md = markdown.Markdown(
-            extensions=EXTENSIONS + [InertText(), _Extension(self)],
+            extensions=extensions() + [InertText(), _Extension(self)],
             output_format="html",
         )
 

@@ -77,11 +77,11 @@ def test_skipping_inert_text_never_changes_the_html(lines: list[str]):
     (``render.InertText``); with or without it, the HTML is the same."""
     import markdown
 
-    from cursus.render import EXTENSIONS, InertText
+    from cursus.render import InertText, extensions
 
     text = "\n".join(lines)
-    plain = markdown.Markdown(extensions=EXTENSIONS, output_format="html").convert(text)
-    assert markdown.Markdown(extensions=EXTENSIONS + [InertText()], output_format="html").convert(text) == plain
+    plain = markdown.Markdown(extensions=extensions(), output_format="html").convert(text)
+    assert markdown.Markdown(extensions=extensions() + [InertText()], output_format="html").convert(text) == plain
 
 
 def test_the_inline_patterns_are_the_ones_inert_text_was_written_for():
@@ -89,9 +89,9 @@ def test_the_inline_patterns_are_the_ones_inert_text_was_written_for():
     that ``render.INLINE_ACTIVE`` calls inert."""
     import markdown
 
-    from cursus.render import EXTENSIONS, INLINE_PATTERNS
+    from cursus.render import INLINE_PATTERNS, extensions
 
-    assert tuple(markdown.Markdown(extensions=EXTENSIONS).inlinePatterns._data) == INLINE_PATTERNS
+    assert tuple(markdown.Markdown(extensions=extensions()).inlinePatterns._data) == INLINE_PATTERNS
 
 
 @settings(max_examples=200, deadline=None)
@@ -102,9 +102,9 @@ def test_the_search_index_reads_text_as_lxml_does(lines: list[str]):
     import lxml.html
     import markdown
 
-    from cursus.render import EXTENSIONS
+    from cursus.render import extensions
     from cursus.site import _text
 
-    html = markdown.Markdown(extensions=EXTENSIONS, output_format="html").convert("\n".join(lines))
+    html = markdown.Markdown(extensions=extensions(), output_format="html").convert("\n".join(lines))
     expected = " ".join(lxml.html.fragment_fromstring(html, create_parent="div").text_content().split()) if html.strip() else ""
     assert _text(html) == expected
