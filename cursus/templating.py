@@ -7,14 +7,15 @@ import os
 import traceback
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISREG
 from typing import Iterator
 
 import jinja2
 import jinja2.bccache
-import yaml
 
 from cursus.diagnostics import CourseInvalid, CursusError, Diagnostics
 from cursus.model import Course, remembered
+from cursus.source import load_yaml, read_text
 
 BUILTIN = Path(__file__).resolve().parent.parent / "templates"
 """The built-in templates and static assets (``templates/`` at the top of the repository)."""
@@ -104,16 +105,48 @@ def _new_environment(course: Course) -> jinja2.Environment:
     return env
 
 
-@lru_cache(maxsize=8)
 def ui_strings(language: str, folders: tuple[Path, ...]) -> dict[str, str]:
-    """Return the UI strings for *language*: English as the base, the language's file over it."""
-    strings: dict[str, str] = {}
+    """Return the UI strings for *language*: English as the base, the language's file over it.
+
+    A course's own ``templates/i18n/<language>.yml`` that is not a mapping of texts stops the build
+    with a message naming its file, line and key."""
+    files = []
     for name in ("en", language):
         for folder in reversed(folders):
             path = folder / "i18n" / f"{name}.yml"
-            if path.is_file():
-                strings.update(yaml.safe_load(path.read_text("utf-8")) or {})
+            with contextlib.suppress(OSError):
+                found = path.stat()
+                if S_ISREG(found.st_mode):
+                    files.append((path, found.st_mtime_ns, found.st_size))
+    return _ui_strings(tuple(files))
+
+
+@lru_cache(maxsize=8)
+def _ui_strings(files: tuple[tuple[Path, int, int], ...]) -> dict[str, str]:
+    """Return the strings of *files* (each with its modification time and size, so an edited file is read again)."""
+    strings: dict[str, str] = {}
+    diagnostics = Diagnostics()
+    for path, _, _ in files:
+        strings.update(_strings_file(path, diagnostics))
+    if diagnostics.errors:
+        raise CursusError("\n".join(map(str, diagnostics.errors)) + f"\n{CourseInvalid(diagnostics).message}")
     return strings
+
+
+def _strings_file(path: Path, diagnostics: Diagnostics) -> dict[str, str]:
+    """Return the UI strings of one file, reporting what is not a text by key."""
+    text = read_text(path, diagnostics)
+    parsed = load_yaml(text, path, diagnostics) if text is not None else None
+    if parsed is None or parsed[0] is None:
+        return {}
+    value, lines = parsed
+    if not isinstance(value, dict):
+        diagnostics.error(path, lines.of(), "", "UI strings must be a mapping of keys to texts")
+        return {}
+    for key, text in value.items():
+        if not isinstance(text, str):
+            diagnostics.error(path, lines.of(key), str(key), "a UI string must be text (put it in quotes)")
+    return {str(key): text for key, text in value.items() if isinstance(text, str)}
 
 
 def find_static(course: Course, name: str) -> Path:

@@ -185,6 +185,10 @@ TEMPLATE_CASES = [
     # The SCORM packages build first and zip in the background; the website's mistake must still leave nothing.
     ("error-after-the-zips-started", "web/glossary.html", "{{ nope.x }}\n", ["web", "scorm12", "scorm2004"], "web/glossary.html:1: error: template:"),
     ("error-in-the-workbook", "pdf/workbook.html", "{{ doc.nope.x }}\n", ["workbook"], "pdf/workbook.html:1: error: template:"),
+    # The course's own UI strings, on the same search path.
+    ("ui-strings-not-yaml", "i18n/nl.yml", "module: Les\nnext: [Verder\n", ["web"], "i18n/nl.yml:2: error: invalid YAML"),
+    ("ui-string-not-text", "i18n/nl.yml", "module: Les\nnext:\n  a: b\n", ["web", "scorm12", "scorm2004"], "i18n/nl.yml:2: error: next: a UI string must be text"),
+    ("ui-strings-not-a-mapping", "i18n/nl.yml", "- Les\n", ["workbook"], "i18n/nl.yml:1: error: UI strings must be a mapping"),
 ]
 
 

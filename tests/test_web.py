@@ -137,6 +137,17 @@ def test_ui_strings_follow_the_course_language(mini, tmp_path):
     assert strings["saved"] == "Saved" and strings["export_file"] == "my-reflections"
 
 
+def test_a_course_can_reword_ui_strings_and_an_edit_shows_in_the_next_build(mini, tmp_path):
+    """``cursus serve`` rebuilds in one process: an edited strings file must be read again."""
+    strings = mini / "templates" / "i18n" / "nl.yml"
+    strings.parent.mkdir(parents=True)
+    for wording in ("Wat je leert", "Dit ga je leren"):
+        strings.write_text(f"learning_goals: {wording}\n", "utf-8")
+        assert run("build", mini, "--out", tmp_path / "out", "--format", "web", "--quiet").exit_code == 0
+        heading = parse(tmp_path / "out" / "web" / "een.html").xpath("//section[@class='goals']/h2")[0]
+        assert heading.text_content() == wording
+
+
 def test_builds_are_reproducible(mini, tmp_path):
     outputs = []
     for name in ("a", "b"):
