@@ -19,6 +19,7 @@ from markdown.extensions.def_list import DefListExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import render_inner_html, slugify, strip_tags
+from markdown.blockprocessors import ParagraphProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
@@ -187,6 +188,31 @@ class InertText(markdown.Extension):
         md.treeprocessors.register(_InertTextEnd(md, inert), "cursus-inert-text-end", 19.5)
 
 
+BLOCK_PROCESSORS = ("empty", "indent", "defindent", "code", "table", "hashheader", "setextheader", "hr", "olist",
+                    "ulist", "deflist", "quote", "abbr", "reference", "paragraph")
+"""Python-Markdown's block processors with the extensions cursus uses, by priority; ``PlainParagraphs`` is written for exactly these."""
+
+
+class _PlainParagraph(ParagraphProcessor):
+    """Take a block that can only be a paragraph before any other block processor tests it.
+
+    Every line starting with a letter, and no '|' anywhere, rules out what the others look for:
+    indented code and list items (a space), headings ('#', or a line of '=' or '-' below), rules,
+    lists (a marker or a digit), quotes ('>'), definitions (':'), abbreviations ('*['), references
+    ('[') and tables ('|'). Python-Markdown would try all 14 on every paragraph, which was half the
+    time it spent on blocks; ``run`` is the paragraph processor's own."""
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return "|" not in block and all(line[:1].isalpha() for line in block.split("\n"))
+
+
+class PlainParagraphs(markdown.Extension):
+    """Recognise plain paragraphs first; the HTML is the same, only sooner."""
+
+    def extendMarkdown(self, md):
+        md.parser.blockprocessors.register(_PlainParagraph(md.parser), "cursus-plain-paragraph", 200)
+
+
 class _Extension(markdown.Extension):
     def __init__(self, renderer: Renderer):
         super().__init__()
@@ -221,7 +247,7 @@ class Renderer:
         self.converted: list[tuple[str, int, str]] = []
         """While building: each piece with its HTML, consumed in order."""
         self.md = markdown.Markdown(
-            extensions=extensions() + [InertText(), _Extension(self)],
+            extensions=extensions() + [InertText(), PlainParagraphs(), _Extension(self)],
             output_format="html",
         )
 

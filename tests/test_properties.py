@@ -84,6 +84,31 @@ def test_skipping_inert_text_never_changes_the_html(lines: list[str]):
     assert markdown.Markdown(extensions=extensions() + [InertText()], output_format="html").convert(text) == plain
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(markdown_line, max_size=12), st.sampled_from(["\n", "\n\n", "\n\n\n"]))
+def test_taking_plain_paragraphs_first_never_changes_the_html(lines: list[str], separator: str):
+    """cursus recognises plain paragraphs before Python-Markdown's other block processors test them
+    (``render.PlainParagraphs``); with or without it, the HTML is the same."""
+    import markdown
+
+    from cursus.render import PlainParagraphs, extensions
+
+    text = separator.join(lines)
+    plain = markdown.Markdown(extensions=extensions(), output_format="html").convert(text)
+    assert markdown.Markdown(extensions=extensions() + [PlainParagraphs()], output_format="html").convert(text) == plain
+
+
+def test_the_block_processors_are_the_ones_plain_paragraphs_was_written_for():
+    """An upgrade of Python-Markdown that adds a block processor must be looked at: it may claim
+    blocks that ``render.PlainParagraphs`` takes as paragraphs."""
+    import markdown
+
+    from cursus.render import BLOCK_PROCESSORS, extensions
+
+    processors = markdown.Markdown(extensions=extensions()).parser.blockprocessors
+    assert tuple(processors._data[item.name] and item.name for item in sorted(processors._priority, key=lambda i: -i.priority)) == BLOCK_PROCESSORS
+
+
 def test_the_inline_patterns_are_the_ones_inert_text_was_written_for():
     """An upgrade of Python-Markdown that adds an inline pattern must be looked at: it may match text
     that ``render.INLINE_ACTIVE`` calls inert."""
