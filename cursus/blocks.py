@@ -13,6 +13,8 @@ OPEN = re.compile(r"^(:{3,})\s*([A-Za-z][\w-]*)\s*(.*?)\s*$")
 CLOSE = re.compile(r"^:{3,}\s*$")
 CODE_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 ATTRS = re.compile(r"^(.*?)\s*\{(.*)\}$")
+SHLEX_SPACE = re.compile(r"[ \t\r\n]+")
+"""What ``shlex.split`` splits at."""
 
 TOP = None
 """The parent of top-level blocks, in ``PARENTS``."""
@@ -137,10 +139,18 @@ def _open_block(match: re.Match, line: int, parent: RawBlock | None, path: Path,
     return block
 
 
+def _tokens(text: str) -> list[str]:
+    """Return ``shlex.split(text)``; without quotes or backslashes, that is the text split at
+    shlex's white space, found without shlex (which reads a character at a time)."""
+    if "'" in text or '"' in text or "\\" in text:
+        return shlex.split(text)
+    return [token for token in SHLEX_SPACE.split(text) if token]
+
+
 def _parse_attrs(text: str, kind: str, line: int, path: Path, diagnostics: Diagnostics) -> tuple[str, dict]:
     """Parse ``#id key=value key="a b"`` into an id and a dict of attributes."""
     try:
-        tokens = shlex.split(text)
+        tokens = _tokens(text)
     except ValueError as exc:
         diagnostics.error(path, line, kind, f"cannot read the attributes {{{text}}}: {exc}")
         return "", {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import html as htmllib
 import re
@@ -46,6 +45,7 @@ HEADING_MARK = "cursus-heading-"
 HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1>", re.S)
 ANCHOR = re.compile(r'\sid="([^"]*)"')
+TAGS = re.compile(r"<[^>]+>")
 
 
 def extensions() -> list[markdown.Extension]:
@@ -80,11 +80,6 @@ class ModuleContext:
     """The source line of each line of ``segment_text``, the Markdown being converted."""
     level: int = 1
     """The level of the last heading seen; a block's own heading goes one below it."""
-
-    @functools.cached_property
-    def real_root(self) -> Path:
-        """The course folder with symlinks resolved."""
-        return self.root.resolve()
 
     def line_of(self, needle: str) -> int:
         """Return the source line of the Markdown being converted where *needle* first appears."""
@@ -240,6 +235,8 @@ class Renderer:
         self.fingerprint = hash_of(sorted((str(path), module_id) for path, module_id in modules_by_path.items()))
         """Changes when a module is added, moved or renamed: links to modules render differently then."""
         self.context: ModuleContext | None = None
+        self.real_paths: dict[Path, Path] = {}
+        """Paths resolved so far (the course folder, link and image targets); links do not change during a build."""
         self.slugs: list[str] = []
         """The slug of each heading of the module at hand; its id holds a placeholder until the second walk."""
         self.pieces: list[tuple[str, int]] | None = None
@@ -272,7 +269,7 @@ class Renderer:
 
     def _convert_all(self, pieces: list[tuple[str, int]]):
         """Yield ``(text, line, html)`` for every piece: converted as one document when the markers survive."""
-        texts = [textwrap.dedent(text) for text, _ in pieces]
+        texts = [_dedent(text) for text, _ in pieces]
         ctx = self.context
         ctx.segment_lines = []
         for (text, line), dedented in zip(pieces, texts):
@@ -416,9 +413,9 @@ class Renderer:
             ctx.diagnostics.error(ctx.path, ctx.line_of(url), what, f"'{url}' is an absolute path; use a path relative to the module file")
             return "#"
         target = (ctx.path.parent / unquote(parts.path))
-        real = target.resolve()
+        real = self._real(target)
         try:
-            inside = real.relative_to(ctx.real_root)
+            inside = real.relative_to(self._real(ctx.root))
         except ValueError:
             ctx.diagnostics.error(ctx.path, ctx.line_of(url), what, f"'{url}' points outside the course folder")
             return "#"
@@ -435,13 +432,26 @@ class Renderer:
         return out
 
 
+    def _real(self, path: Path) -> Path:
+        """Return *path* with symlinks resolved (once per build)."""
+        real = self.real_paths.get(path)
+        if real is None:
+            real = self.real_paths[path] = path.resolve()
+        return real
+
+
 def hash_of(value: object) -> str:
     """Return a short stable hash of a value's text form."""
     return hashlib.sha256(repr(value).encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
+def _dedent(text: str) -> str:
+    """Return ``textwrap.dedent(text)``, at once when no line starts with white space (most pieces)."""
+    if text[:1] in (" ", "\t") or "\n " in text or "\n\t" in text:
+        return textwrap.dedent(text)
+    return text
+
+
 def _plain(html: str) -> str:
     """Return the text of an HTML fragment, tags removed, whitespace folded."""
-    text = re.sub(r"<[^>]+>", " ", html)
-    text = htmllib.unescape(text)
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(htmllib.unescape(TAGS.sub(" ", html)).split())

@@ -6,6 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -133,3 +134,42 @@ def test_the_search_index_reads_text_as_lxml_does(lines: list[str]):
     html = markdown.Markdown(extensions=extensions(), output_format="html").convert("\n".join(lines))
     expected = " ".join(lxml.html.fragment_fromstring(html, create_parent="div").text_content().split()) if html.strip() else ""
     assert _text(html) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \t\r\n\x0b\x0c\u00a0#=:-,.{}ab1é\"'\\", max_size=30))
+def test_block_attributes_split_as_shlex_splits_them(text: str):
+    """Block attributes are split without shlex when they hold no quotes or backslashes; the
+    tokens (or the error) must be shlex's own."""
+    import shlex
+
+    from cursus.blocks import _tokens
+
+    try:
+        expected = shlex.split(text)
+    except ValueError:
+        with pytest.raises(ValueError):
+            _tokens(text)
+        return
+    assert _tokens(text) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \t\nab-*é", max_size=40))
+def test_pieces_are_dedented_as_textwrap_dedents_them(text: str):
+    import textwrap
+
+    from cursus.render import _dedent
+
+    assert _dedent(text) == textwrap.dedent(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \t\n\u00a0\u2003\x1c<>/ab&amp;é", max_size=40))
+def test_plain_text_of_html_folds_white_space_as_before(html: str):
+    import html as htmllib
+    import re
+
+    from cursus.render import _plain
+
+    assert _plain(html) == re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", html))).strip()
