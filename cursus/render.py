@@ -6,9 +6,10 @@ import hashlib
 import html as htmllib
 import re
 import textwrap
+import unicodedata
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import markdown
@@ -46,6 +47,8 @@ HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1>", re.S)
 ANCHOR = re.compile(r'\sid="([^"]*)"')
 TAGS = re.compile(r"<[^>]+>")
+SAFE_RUN = re.compile(r"[^A-Za-z0-9._-]+")
+"""Characters an output file name must not hold, as a run to replace by one '-'."""
 
 
 def extensions() -> list[markdown.Extension]:
@@ -427,7 +430,7 @@ class Renderer:
         if not target.is_file():
             ctx.diagnostics.error(ctx.path, ctx.line_of(url), what, f"'{url}' does not exist (looked for {inside.as_posix()})")
             return "#"
-        out = "media/" + PurePosixPath(inside.as_posix()).as_posix()
+        out = "media/" + output_name(inside.as_posix())
         ctx.media[out] = Media(real, out)
         return out
 
@@ -438,6 +441,31 @@ class Renderer:
         if real is None:
             real = self.real_paths[path] = path.resolve()
         return real
+
+
+def output_name(relative: str) -> str:
+    """Return the output path of a course file: the same path when each character is one that every
+    LMS, zip tool and web server takes as it is (ASCII letters, digits, '.', '_', '-'); otherwise a
+    path made of those, with a short hash of the original so that two names never become one.
+
+    ``foto één.png`` becomes ``foto-een-<hash>.png``: a space or an accent in a file name breaks
+    some LMSs' import of a package, and is no valid URL in a page or a manifest."""
+    *folders, name = relative.split("/")
+    stem, dot, suffix = name.rpartition(".")
+    if not stem:  # no extension ('README', '.hidden')
+        stem, dot, suffix = name, "", ""
+    folders = [_safe_segment(folder) for folder in folders]
+    stem, suffix = _safe_segment(stem), _safe_segment(suffix) if dot else ""
+    if "/".join(folders + [stem + dot + suffix]) == relative:
+        return relative
+    tag = hashlib.sha256(relative.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return "/".join(folders + [f"{stem}-{tag}{dot}{suffix}"])
+
+
+def _safe_segment(segment: str) -> str:
+    """Return one path segment with accents dropped and any other unsafe run of characters as '-'."""
+    ascii_only = unicodedata.normalize("NFKD", segment).encode("ascii", "ignore").decode("ascii")
+    return SAFE_RUN.sub("-", ascii_only).strip("-") or "file"
 
 
 def hash_of(value: object) -> str:

@@ -6,6 +6,7 @@ import zipfile
 from pathlib import Path
 
 import lxml.etree
+import lxml.html
 import pytest
 
 from conftest import COURSE, ROOTS, _shared_build, run
@@ -237,3 +238,27 @@ def test_verify_catches_a_misspelled_scorm_type_in_2004(mini_scorm, tmp_path):
     result = run("verify", package)
     assert result.exit_code == 1
     assert "resource 'RES-mini-een' needs adlcp:scormType=\"sco\" or \"asset\" (spelled exactly so)" in result.output
+
+
+def test_a_media_file_named_with_spaces_and_accents_gets_a_safe_name_everywhere(mini: Path, tmp_path: Path):
+    """'foto één.png' is a common name for a trainer's photo, and no valid URL: some LMSs fail to
+    import a package holding it. Every output uses one ASCII name for it, the same in page, zip and manifest."""
+    media = mini / "02-twee" / "media"
+    (media / "huis.png").rename(media / "foto één.png")
+    module = mini / "02-twee" / "index.md"
+    module.write_text(module.read_text("utf-8").replace("media/huis.png", "media/foto%20%C3%A9%C3%A9n.png"), "utf-8")
+    out = tmp_path / "out"
+    assert run("build", mini, "--out", out, "-f", "web", "-f", "scorm12", "-f", "scorm2004", "--quiet").exit_code == 0
+
+    page = lxml.html.parse(str(out / "web" / "twee.html")).getroot()
+    source = page.xpath("//img[@alt='Een blauw huis']/@src")[0]
+    assert source.startswith("media/02-twee/media/foto-een-") and source.endswith(".png") and source.isascii()
+    assert (out / "web" / source).read_bytes() == (media / "foto één.png").read_bytes()
+    for version in ("1.2", "2004"):
+        package = next((out / FOLDERS[version]).glob("*.zip"))
+        with zipfile.ZipFile(package) as archive:
+            assert source in archive.namelist() and all(name.isascii() for name in archive.namelist())
+            assert lxml.html.fromstring(archive.read("twee.html")).xpath("//img[@alt='Een blauw huis']/@src") == [source]
+        files = manifest(package).xpath("//cp:file/@href", namespaces=NS[version])
+        assert source in files
+        assert official_schema(version).validate(manifest(package))
