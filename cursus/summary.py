@@ -37,20 +37,25 @@ def _module_rows(module: Module) -> list[GoalRow]:
 def summary_lines(course: Course) -> list[str]:
     """Return the summary as lines of text."""
     modules = course.modules
-    count = lambda kind: sum(len(m.blocks(kind)) for m in modules)
+    count = lambda kind, name: _count(sum(len(m.blocks(kind)) for m in modules), name)
     lines = [
         f"{course.title} ({course.id} {course.version})",
-        f"  {len(course.parts)} parts, {len(modules)} modules, {course.minutes} minutes of study"
-        f" ({course.study_load} h study load), {sum(len(m.goals) for m in modules)} learning goals",
-        f"  activities: {count('reflection')} reflections, {count('exercise')} exercises,"
-        f" {count('check')} knowledge checks, {count('case')} cases; {len(course.terms())} glossary terms",
+        f"  {_count(len(course.parts), 'part')}, {_count(len(modules), 'module')}, {course.minutes} minutes of study"
+        f" ({course.study_load} h study load), {_count(sum(len(m.goals) for m in modules), 'learning goal')}",
+        f"  activities: {count('reflection', 'reflection')}, {count('exercise', 'exercise')},"
+        f" {count('check', 'knowledge check')}, {count('case', 'case')}; {_count(len(course.terms()), 'glossary term')}",
         "",
     ]
     for part in course.parts:
-        lines.append(f"  {part.title}: {len(part.modules)} modules, {sum(m.duration for m in part.modules)} min")
+        lines.append(f"  {part.title}: {_count(len(part.modules), 'module')}, {sum(m.duration for m in part.modules)} min")
     lines += ["", "  Alignment (goal -> activities; * = reflected on or assessed):"]
     for row in alignment(course):
         mark = "*" if row.assessed else " "
         activities = ", ".join(row.activities) or "NONE"
         lines.append(f"  {mark} {row.module}/{row.goal}: {activities}")
     return lines
+
+
+def _count(number: int, noun: str) -> str:
+    """Return '1 module' or '2 modules'."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
