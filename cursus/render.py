@@ -47,7 +47,7 @@ HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1>", re.S)
 ANCHOR = re.compile(r'\sid="([^"]*)"')
 TAGS = re.compile(r"<[^>]+>")
-SAFE_RUN = re.compile(r"[^A-Za-z0-9._-]+")
+SAFE_RUN = re.compile(r"[^a-z0-9._-]+")
 """Characters an output file name must not hold, as a run to replace by one '-'."""
 
 
@@ -445,11 +445,13 @@ class Renderer:
 
 def output_name(relative: str) -> str:
     """Return the output path of a course file: the same path when each character is one that every
-    LMS, zip tool and web server takes as it is (ASCII letters, digits, '.', '_', '-'); otherwise a
-    path made of those, with a short hash of the original so that two names never become one.
+    LMS, zip tool and web server takes as it is (lowercase ASCII letters, digits, '.', '_', '-');
+    otherwise a path made of those, with a short hash of the original so that two names never
+    become one.
 
-    ``foto één.png`` becomes ``foto-een-<hash>.png``: a space or an accent in a file name breaks
-    some LMSs' import of a package, and is no valid URL in a page or a manifest."""
+    ``Foto één.png`` becomes ``foto-een-<hash>.png``: a space or an accent in a file name breaks
+    some LMSs' import of a package and is no valid URL in a page or a manifest, and ``Huis.png``
+    next to ``huis.png`` would be one file on a disk that ignores case (an LMS on Windows)."""
     *folders, name = relative.split("/")
     stem, dot, suffix = name.rpartition(".")
     if not stem:  # no extension ('README', '.hidden')
@@ -463,8 +465,8 @@ def output_name(relative: str) -> str:
 
 
 def _safe_segment(segment: str) -> str:
-    """Return one path segment with accents dropped and any other unsafe run of characters as '-'."""
-    ascii_only = unicodedata.normalize("NFKD", segment).encode("ascii", "ignore").decode("ascii")
+    """Return one path segment in lowercase ASCII, accents dropped and any other unsafe run of characters as '-'."""
+    ascii_only = unicodedata.normalize("NFKD", segment).encode("ascii", "ignore").decode("ascii").lower()
     return SAFE_RUN.sub("-", ascii_only).strip("-") or "file"
 
 

@@ -262,3 +262,23 @@ def test_a_media_file_named_with_spaces_and_accents_gets_a_safe_name_everywhere(
         files = manifest(package).xpath("//cp:file/@href", namespaces=NS[version])
         assert source in files
         assert official_schema(version).validate(manifest(package))
+
+
+def test_two_media_files_whose_names_differ_only_in_case_stay_two_files(mini: Path, tmp_path: Path):
+    """'Huis.png' beside 'huis.png' is one file on a disk that ignores case (an LMS on Windows, a
+    trainer's Mac): the outputs name them apart, in lowercase."""
+    media = mini / "02-twee" / "media"
+    (media / "Huis.png").write_bytes(b"\x89PNG other")
+    module = mini / "02-twee" / "index.md"
+    module.write_text(module.read_text("utf-8").replace("(media/huis.png)", "(media/huis.png)\n\n![Een ander huis](media/Huis.png)"), "utf-8")
+    out = tmp_path / "out"
+    result = run("build", mini, "--out", out, "-f", "web", "-f", "scorm12", "--quiet")
+    assert result.exit_code == 0, result.output
+
+    page = lxml.html.parse(str(out / "web" / "twee.html")).getroot()
+    first, second = (page.xpath(f"//img[@alt='{alt}']/@src")[0] for alt in ("Een blauw huis", "Een ander huis"))
+    assert first == "media/02-twee/media/huis.png" and second != first and second == second.lower()
+    assert (out / "web" / second).read_bytes() == b"\x89PNG other"
+    with zipfile.ZipFile(next((out / "scorm12").glob("*.zip"))) as archive:
+        names = [name.casefold() for name in archive.namelist()]
+    assert len(names) == len(set(names)) and second in names
