@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cursus.diagnostics import Diagnostics
 from cursus.loader import Loaded
-from cursus.model import Block, Course, Module
+from cursus.model import RESERVED_IDS, Block, Course, Module
 
 ACTIVITIES = ("reflection", "exercise", "check", "case")
 """Blocks that count as activities serving a learning goal."""
@@ -41,9 +41,11 @@ def _where(block: Block) -> str:
 
 
 def _check_module_ids(course: Course, diagnostics: Diagnostics) -> None:
-    """Report two modules with the same id."""
+    """Report two modules with the same id, and an id a page of the site already has."""
     seen: dict[str, Module] = {}
     for module in course.modules:
+        if module.id in RESERVED_IDS:
+            diagnostics.error(module.path, module.lines.of("id"), "id", f"'{module.id}' is the name of one of the site's own pages; choose another module id")
         if module.id in seen:
             other = seen[module.id]
             diagnostics.error(module.path, module.lines.of("id"), "id", f"module id '{module.id}' is also used by {other.path.name}")

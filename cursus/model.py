@@ -11,6 +11,9 @@ from typing import Callable, TypeVar
 
 TRAINER = "trainer"
 LEARNER = "learner"
+RESERVED_IDS = ("index", "glossary", "sources", "reflections", "launch")
+"""Ids no module may have: a module's page is ``<id>.html``, beside the website's start, glossary,
+sources and reflections pages and a single-SCO package's launch page."""
 
 
 @dataclass(frozen=True)

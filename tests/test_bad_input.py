@@ -43,6 +43,9 @@ CASES = [
      ["01-een.md:2: error", "missing required key 'title'"]),
     ("wrong-type-nested", lambda c: edit(module(c), "  - id: lg2\n", "  - id: 2\n"),
      ["01-een.md:10: error: goals[1].id: expected an id"]),
+    # A module's page would be the website's glossary page (or a single SCO's launch page).
+    ("reserved-module-id", lambda c: (edit(c / "02-twee" / "index.md", "id: twee", "id: glossary"), edit(c / "course.yml", "[een, twee]", "[een, glossary]")),
+     ["02-twee/index.md:2: error: id: 'glossary' is the name of one of the site's own pages"]),
     ("duplicate-module-id", lambda c: edit(c / "02-twee" / "index.md", "id: twee", "id: een"),
      ["02-twee/index.md:2: error: id: module id 'een' is also used"]),
     ("duplicate-goal-id", lambda c: edit(module(c), "  - id: lg2", "  - id: lg1"),
