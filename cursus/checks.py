@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -16,6 +17,10 @@ ASSESSMENTS = ("reflection", "check")
 """Blocks through which a goal is reflected on or assessed."""
 STORED = ("reflection", "exercise", "check", "case")
 """Blocks whose ids must be unique in the course (answers and progress are stored under them)."""
+HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+CONTRAST_MIN = 4.5
+"""WCAG 2.2 AA for text: the accent colour is the header's background under white text, and the
+colour of links on white."""
 
 
 def check_course(loaded: Loaded, diagnostics: Diagnostics) -> None:
@@ -33,6 +38,7 @@ def check_course(loaded: Loaded, diagnostics: Diagnostics) -> None:
     _check_links(course, loaded, diagnostics)
     _check_schedule(course, loaded, diagnostics)
     _check_terms(course, diagnostics)
+    _check_theme(course, loaded, diagnostics)
 
 
 def _where(block: Block) -> str:
@@ -167,3 +173,32 @@ def _check_terms(course: Course, diagnostics: Diagnostics) -> None:
         if key in seen:
             diagnostics.warning(module.path, term.line, f"term[{term.title}]", f"the term is also defined in {seen[key].path.name}")
         seen.setdefault(key, module)
+
+
+def _check_theme(course: Course, loaded: Loaded, diagnostics: Diagnostics) -> None:
+    """Check the accent colour: a colour (it goes into every page's style) that reads well against white."""
+    accent = course.theme.get("accent")
+    if accent is None:
+        return
+    config, line = course.root / "course.yml", loaded.course_lines.of("theme", "accent")
+    if not HEX_COLOUR.match(str(accent)):
+        diagnostics.error(config, line, "theme.accent", f"'{accent}' is not a colour; write it as #rrggbb, e.g. #0b5f73")
+        return
+    ratio = contrast(str(accent), "#ffffff")
+    if ratio < CONTRAST_MIN:
+        diagnostics.error(config, line, "theme.accent", f"white text on {accent} (the page header), and {accent} links on white, "
+                          f"have a contrast of {ratio:.1f}:1; WCAG AA asks for {CONTRAST_MIN}:1, so choose a darker colour")
+
+
+def contrast(one: str, other: str) -> float:
+    """Return the WCAG contrast ratio of two colours written as #rgb or #rrggbb."""
+    lighter, darker = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _luminance(colour: str) -> float:
+    """Return a colour's relative luminance (WCAG 2.2)."""
+    digits = colour[1:] if len(colour) == 7 else "".join(2 * c for c in colour[1:])
+    channels = [int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]

@@ -109,6 +109,11 @@ CASES = [
      ["01-een.md:4: error: part: the module says part 'deel-b'"]),
     ("wrong-choice", lambda c: edit(c / "course.yml", "language: nl", "language: fr"),
      ["course.yml:3: error: language: must be one of nl, en"]),
+    # The accent colour goes into every page's style: a colour, and one that white text reads on.
+    ("theme-accent-not-a-colour", lambda c: edit(c / "course.yml", "language: nl\n", "language: nl\ntheme:\n  accent: 'red; background: url(https://example.org/x.png)'\n"),
+     ["course.yml:5: error: theme.accent: 'red; background: url(https://example.org/x.png)' is not a colour"]),
+    ("theme-accent-too-light", lambda c: edit(c / "course.yml", "language: nl\n", "language: nl\ntheme:\n  accent: '#ffcc00'\n"),
+     ["course.yml:5: error: theme.accent: white text on #ffcc00", "contrast of 1.5:1"]),
     ("no-front-matter", lambda c: write(module(c), "## Alleen tekst\n"),
      ["01-een.md:1: error: the module must start with front matter"]),
 ]

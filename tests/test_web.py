@@ -148,6 +148,14 @@ def test_a_course_can_reword_ui_strings_and_an_edit_shows_in_the_next_build(mini
         assert heading.text_content() == wording
 
 
+def test_a_course_accent_colour_themes_every_page(mini, tmp_path):
+    config = mini / "course.yml"
+    config.write_text(config.read_text("utf-8").replace("language: nl\n", "language: nl\ntheme:\n  accent: '#5a2d82'\n"), "utf-8")
+    assert run("build", mini, "--out", tmp_path / "out", "--format", "web", "--quiet").exit_code == 0
+    for page in ("index.html", "een.html", "reflections.html"):
+        assert parse(tmp_path / "out" / "web" / page).get("style") == "--accent: #5a2d82"
+
+
 def test_builds_are_reproducible(mini, tmp_path):
     outputs = []
     for name in ("a", "b"):
