@@ -125,7 +125,7 @@ def targets(courses: dict) -> list[list]:
             # Both convert the same Markdown with the same library; 2 x asks for cursus's whole build to
             # take half of mkdocs' time, so Markdown alone, split perfectly over both cores, must fit well inside it.
             share = markdown["seconds"] / 2 / mid["mkdocs"]["seconds"]
-            rows.append(["  context: Python-Markdown alone on these bodies, split over 2 cores, as a share of mkdocs' time (2 x needs the whole build < 0.50)",
+            rows.append(["  context: cursus's Markdown conversions of these bodies (Python-Markdown with cursus's extensions, one process), split over 2 cores, as a share of mkdocs' time (2 x needs the whole build < 0.50)",
                          f"{share:.2f} ({sec(markdown['seconds'])} / 2 vs {sec(mid['mkdocs']['seconds'])})", "context"])
     else:
         rows.append(["150 modules: web + both SCORM >= 2 x faster than mkdocs", "–", verdict(None)])
