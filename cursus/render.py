@@ -13,13 +13,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import markdown
+from markdown.blockprocessors import ParagraphProcessor
 from markdown.extensions.abbr import AbbrExtension
 from markdown.extensions.attr_list import AttrListExtension
 from markdown.extensions.def_list import DefListExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import render_inner_html, slugify, strip_tags
-from markdown.blockprocessors import ParagraphProcessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
