@@ -37,13 +37,13 @@ def _module_rows(module: Module) -> list[GoalRow]:
 def summary_lines(course: Course) -> list[str]:
     """Return the summary as lines of text."""
     modules = course.modules
-    count = lambda kind, name: _count(sum(len(m.blocks(kind)) for m in modules), name)
+    count = lambda kind, noun="": _count(sum(len(m.blocks(kind)) for m in modules), noun or kind)
     lines = [
         f"{course.title} ({course.id} {course.version})",
         f"  {_count(len(course.parts), 'part')}, {_count(len(modules), 'module')}, {course.minutes} minutes of study"
         f" ({course.study_load} h study load), {_count(sum(len(m.goals) for m in modules), 'learning goal')}",
-        f"  activities: {count('reflection', 'reflection')}, {count('exercise', 'exercise')},"
-        f" {count('check', 'knowledge check')}, {count('case', 'case')}; {_count(len(course.terms()), 'glossary term')}",
+        f"  activities: {count('reflection')}, {count('exercise')},"
+        f" {count('check', 'knowledge check')}, {count('case')}; {_count(len(course.terms()), 'glossary term')}",
         "",
     ]
     for part in course.parts:
