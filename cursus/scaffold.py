@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import jinja2
@@ -21,8 +22,9 @@ def _render(name: str, **context) -> str:
 
 
 def slug(text: str) -> str:
-    """Turn a title or name into an id."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "module"
+    """Turn a title or name into an id, accents dropped ('Financiële opvoeding' -> 'financiele-opvoeding')."""
+    ascii_only = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_only.lower()).strip("-") or "module"
 
 
 def new_course(directory: Path, title: str, language: str) -> Path:

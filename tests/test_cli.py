@@ -56,6 +56,11 @@ def test_new_course_and_new_module_are_valid(tmp_path: Path):
     assert result.exit_code == 0, result.output
     assert "1 part, 2 modules" in result.output
 
+    # Dutch titles have accents: the file and id keep the letters, without the accents.
+    assert run("new", "module", "03-Financiële opvoeding", "--course", course).exit_code == 0
+    assert (course / "03-financiele-opvoeding.md").read_text("utf-8").startswith("---\nid: financiele-opvoeding\n")
+    assert run("check", course, "--strict").exit_code == 0
+
 
 def test_new_refuses_to_overwrite(tmp_path: Path):
     course = tmp_path / "c"
