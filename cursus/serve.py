@@ -49,17 +49,21 @@ def serve(course_dir: Path, out_dir: Path, port: int) -> None:
 
     course_dir, out_dir = Path(course_dir), Path(out_dir)
     preview = Preview()
-    rebuild(course_dir, out_dir, preview)
+    # The port first: one already in use is reported at once, not after a first build.
     server = make_server(out_dir / "web", port, preview)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    click.echo(f"Serving {course_dir} at http://127.0.0.1:{server.server_port}/ (Ctrl+C to stop)", err=True)
     try:
-        for _ in watchfiles.watch(course_dir, watch_filter=functools.partial(_is_source, out_dir.resolve())):
-            rebuild(course_dir, out_dir, preview)
-    except KeyboardInterrupt:
-        pass
+        rebuild(course_dir, out_dir, preview)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        click.echo(f"Serving {course_dir} at http://127.0.0.1:{server.server_port}/ (Ctrl+C to stop)", err=True)
+        try:
+            for _ in watchfiles.watch(course_dir, watch_filter=functools.partial(_is_source, out_dir.resolve())):
+                rebuild(course_dir, out_dir, preview)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.shutdown()
     finally:
-        server.shutdown()
+        server.server_close()
 
 
 def _is_source(out_dir: Path, change, path: str) -> bool:
