@@ -19,6 +19,11 @@ from pathlib import Path, PurePosixPath
 from cursus.diagnostics import CursusError
 
 
+class OutputClash(CursusError, ValueError):
+    """A file this build cannot write: its path leaves the output folder, or another file of the
+    build already has its name. A mistake of cursus itself, reported without a traceback."""
+
+
 class OutputFolder:
     """One format's folder inside the staging area; every write goes through here.
 
@@ -38,7 +43,7 @@ class OutputFolder:
         """Return *relative* as the key of an output file, refusing paths that leave the folder or repeat."""
         posix = PurePosixPath(relative)
         if posix.is_absolute() or ".." in posix.parts or not posix.parts:
-            raise ValueError(f"output path escapes the output folder: {relative!r}")
+            raise OutputClash(f"output path escapes the output folder: {relative!r}; nothing was written")
         key = posix.as_posix()
         self.claim(key)
         return key
@@ -54,7 +59,7 @@ class OutputFolder:
     def claim(self, key: str) -> None:
         """Record that the file *key* is written (here, or by a forked process); refuse a second time."""
         if key.casefold() in self._folded:
-            raise ValueError(f"output file written twice: {key}")
+            raise OutputClash(f"output file written twice: {key} (names that differ only in case are one file on many disks); nothing was written")
         self.written.add(key)
         self._folded.add(key.casefold())
 

@@ -107,8 +107,9 @@ def test_output_paths_are_confined_and_written_once(tmp_path: Path):
     for bad in ("../escape.txt", "/etc/passwd", "a/../../x"):
         with pytest.raises(ValueError, match="escapes"):
             folder.write_text(bad, "x")
-    with pytest.raises(ValueError, match="twice"):
+    with pytest.raises(ValueError, match="twice") as clash:
         folder.write_text("A/B.txt", "case-insensitive filesystems would clash")
+    assert isinstance(clash.value, CursusError), "the command line prints it as a message, not a traceback"
     assert not (tmp_path.parent / "escape.txt").exists()
 
 
