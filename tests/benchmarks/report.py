@@ -73,14 +73,17 @@ def pdf_section(courses: dict) -> str:
             continue
         floor, full, workbook = entry["floor"], entry["full"], entry["workbook"]
         plain = entry.get("plain") or {}
+        text = plain.get("text")
         rows.append([
-            label(name, entry), f"{plain['pages'] / plain['cpu']:.1f}" if plain else "–",
+            label(name, entry), f"{text['pages'] / text['cpu']:.1f}" if text else "–",
+            f"{plain['pages'] / plain['cpu']:.1f}" if plain else "–",
             f"{sec(floor['seconds'])} · {floor['pages']} p · {mb(floor['peak_mb'])}",
             f"{floor['pages'] / floor['cpu']:.1f}" if floor["cpu"] else "–",
             sec(full["seconds"]), f"{full['seconds'] / floor['seconds']:.2f} x / {full['cpu'] / floor['cpu']:.2f} x",
             f"{sec(workbook['seconds'])} · {workbook['pages']} p", f"{workbook['pages'] / workbook['cpu']:.1f}",
         ])
-    header = ["course", "plain text (no print CSS) pages / CPU-s", "WeasyPrint alone, both PDFs in parallel", "its pages / CPU-s", "full cursus build", "full / floor (wall / CPU)",
+    header = ["course", "plain text: the workbook's words as paragraphs, layout alone, pages / CPU-s",
+              "the workbook's HTML without print CSS, whole process, pages / CPU-s", "WeasyPrint alone, both PDFs in parallel", "its pages / CPU-s", "full cursus build", "full / floor (wall / CPU)",
               "workbook build", "workbook pages / CPU-s"]
     return "PDFs against the floor (WeasyPrint alone on the exact HTML cursus hands it):\n\n" + table(header, rows)
 
@@ -110,11 +113,13 @@ def targets(courses: dict) -> list[list]:
     if bench:
         speed = bench["workbook"]["pages"] / bench["workbook"]["cpu"]
         rows.append([f"workbook >= 18 pages / s / core ({bench['modules']}-module benchmark course)", f"{speed:.1f}", verdict(speed >= 18)])
-        plain = bench.get("plain")
-        if plain:
-            # The reference machine lays out plain text at 24 pages / s / core: 18 is 0.75 of that floor.
-            share = speed / (plain["pages"] / plain["cpu"])
-            rows.append(["the same, as a share of this run's plain-text floor (18 / 24 = 0.75)", f"{share:.2f} ({speed:.1f} of {plain['pages'] / plain['cpu']:.1f})", verdict(share >= 0.75)])
+        text = (bench.get("plain") or {}).get("text")
+        if text:
+            # The reference machine lays out plain text at 24 pages / s / core: 18 is 0.75 of that
+            # floor. This machine's own plain-text speed scales the target to it.
+            floor = text["pages"] / text["cpu"]
+            share = speed / floor
+            rows.append(["the same, as a share of this machine's plain-text speed (18 / 24 = 0.75)", f"{share:.2f} ({speed:.1f} of {floor:.1f})", verdict(share >= 0.75)])
     else:
         rows.append(["workbook >= 18 pages / s / core", "–", verdict(None)])
     if "mkdocs" in mid:

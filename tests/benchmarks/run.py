@@ -121,12 +121,17 @@ def stage_table(course: Path, formats: list[str], runs: int) -> dict:
 
 
 def plain_floor(course: Path) -> dict:
-    """Lay out the workbook's HTML without its print stylesheets: what WeasyPrint costs for plain text."""
-    document = BENCH / "out" / f"capture-{course.name}" / "weasyprint-input" / "document-1.html"
-    if not document.is_file():
+    """Lay out the workbook's HTML without its print stylesheets ("unstyled"), and its words as plain
+    paragraphs ("text": the issue's plain-text floor, timed inside the process, layout alone)."""
+    saved = BENCH / "out" / f"capture-{course.name}" / "documents.json"
+    workbook = [d for d in json.loads(saved.read_text("utf-8")) if d["stylesheets"][-1].endswith("workbook.css")] if saved.is_file() else []
+    if not workbook:
         return {}
+    document = Path(workbook[0]["html"])
     run = measured([sys.executable, "-m", "tests.benchmarks.floor", document, course.resolve().as_uri() + "/", f"{document}.plain.pdf"])
-    return {"seconds": run.seconds, "cpu": run.cpu, "pages": int(run.stdout.strip())}
+    text = measured([sys.executable, "-m", "tests.benchmarks.floor", "--text", document, f"{document}.text.pdf"]).stdout.split()
+    return {"seconds": run.seconds, "cpu": run.cpu, "pages": int(run.stdout.strip()),
+            "text": {"pages": int(text[0]), "cpu": float(text[1])}}
 
 
 def rebuild(course: Path, runs: int) -> dict:
