@@ -20,8 +20,8 @@ from markdown.extensions.def_list import DefListExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import render_inner_html, slugify, strip_tags
-from markdown.treeprocessors import Treeprocessor
-from markdown.util import AtomicString
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
+from markdown.util import AtomicString, Registry
 
 from cursus.blocks import RawBlock, Text
 from cursus.diagnostics import Diagnostics
@@ -136,13 +136,96 @@ class _HeadingIds(Treeprocessor):
                 element.set("id", self.renderer.placeholder(slugify(name, "-")))
 
 
-INLINE_PATTERNS = ("backtick", "escape", "reference", "link", "image_link", "image_reference", "short_reference",
-                   "short_image_ref", "autolink", "automail", "linebreak", "html", "entity", "em_strong")
-"""Python-Markdown's inline patterns with the extensions cursus uses; INLINE_ACTIVE is written for exactly these."""
-INLINE_ACTIVE = re.compile(r"[`\\\[<&*_]|  \n")
-"""What any of INLINE_PATTERNS needs to match: a backtick or backslash (code, escapes), '[' (links,
-references, images), '<' (autolinks, inline HTML), '&' (entities), '*' or '_' (emphasis), or two
-spaces before a line break. Text without any of these comes out of the inline patterns unchanged."""
+INLINE_TRIGGERS = {
+    "backtick": ("`",), "escape": ("\\",), "reference": ("[",), "link": ("[",), "image_link": ("![",),
+    "image_reference": ("![",), "short_reference": ("[",), "short_image_ref": ("![",), "autolink": ("<",),
+    "automail": ("<",), "linebreak": ("  \n",), "html": ("<",), "entity": ("&",), "em_strong": ("*", "_"),
+}
+"""Python-Markdown's inline patterns with the extensions cursus uses, in order, each with what it needs
+to match: a backtick or backslash (code, escapes), '[' or '![' (links, references, images), '<'
+(autolinks, inline HTML), '&' (entities), '*' or '_' (emphasis), two spaces before a line break.
+Text holding none of a pattern's triggers cannot match it (each pattern's expression starts with, or
+looks ahead to, one of them)."""
+INLINE_PATTERNS = tuple(INLINE_TRIGGERS)
+INLINE_ACTIVE = re.compile("|".join(sorted({re.escape(t) for ts in INLINE_TRIGGERS.values() for t in ts})))
+"""Text without any trigger comes out of the inline patterns unchanged."""
+
+
+class _TriggeredInline(InlineProcessor):
+    """Python-Markdown's inline step, trying on each piece of text only the patterns whose trigger
+    occurs in it. Python-Markdown tries all 14 on every piece that holds any trigger: a paragraph
+    with one link in it was searched for code, escapes, autolinks, HTML, entities and emphasis too.
+
+    It replaces one private method, ``__handleInline`` (the loop over the patterns), with the same
+    loop plus the trigger test; skipping a pattern is exactly what a pattern that does not match
+    does (move on to the next, from the start of the text). Should an upgrade of Python-Markdown
+    rename that method, this class changes nothing (a test checks that it is used)."""
+
+    def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
+        self._patterns = [(self.inlinePatterns[name], INLINE_TRIGGERS.get(name)) for name in self._names()]
+        return super().run(tree, ancestors)
+
+    def _names(self) -> list[str]:
+        return [item.name for item in sorted(self.inlinePatterns._priority, key=lambda item: -item.priority)]
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
+        if isinstance(data, AtomicString):
+            return data
+        apply = self._InlineProcessor__applyPattern
+        patterns = self._patterns
+        start = 0
+        while patternIndex < len(patterns):
+            pattern, triggers = patterns[patternIndex]
+            if triggers is not None and not any(trigger in data for trigger in triggers):
+                patternIndex, start = patternIndex + 1, 0
+                continue
+            data, matched, start = apply(pattern, data, patternIndex, start)
+            if not matched:
+                patternIndex += 1
+        return data
+
+
+class _SortedOnce(Registry):
+    """A registry that sorts its items once. Python-Markdown's builds the sorted list anew on every
+    iteration, and the block parser iterates over the block processors once per block."""
+
+    _order: list | None = None
+
+    def __iter__(self):
+        if self._order is None:
+            self._sort()
+            self._order = [self._data[item.name] for item in self._priority]
+        return iter(self._order)
+
+    def register(self, item, name: str, priority: float) -> None:
+        self._order = None
+        super().register(item, name, priority)
+
+    def deregister(self, name: str, strict: bool = True) -> None:
+        self._order = None
+        super().deregister(name, strict)
+
+
+class Quicker(markdown.Extension):
+    """Spare Python-Markdown work it repeats for every piece of text; the HTML is the same, only sooner:
+    inline patterns only where their trigger occurs, block processors sorted once, and whether a tag
+    is block-level (a search through a list of 60 names, some 50,000 times for 150 modules) remembered."""
+
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_TriggeredInline(md), "inline", 20)
+        md.parser.blockprocessors.__class__ = _SortedOnce
+        md.parser.blockprocessors._order = None
+        known: dict = {}
+        is_block_level = md.is_block_level
+
+        def remembered(tag) -> bool:
+            try:
+                return known[tag]
+            except KeyError:
+                known[tag] = found = is_block_level(tag)
+                return found
+
+        md.is_block_level = remembered
 
 
 class _InertText(Treeprocessor):
@@ -247,7 +330,7 @@ class Renderer:
         self.converted: list[tuple[str, int, str]] = []
         """While building: each piece with its HTML, consumed in order."""
         self.md = markdown.Markdown(
-            extensions=extensions() + [InertText(), PlainParagraphs(), _Extension(self)],
+            extensions=extensions() + [InertText(), PlainParagraphs(), Quicker(), _Extension(self)],
             output_format="html",
         )
 

@@ -86,6 +86,45 @@ def test_skipping_inert_text_never_changes_the_html(lines: list[str]):
 
 
 @settings(max_examples=400, deadline=None)
+@given(st.lists(markdown_line, max_size=12), st.sampled_from(["\n", "\n\n"]))
+def test_sparing_python_markdown_repeated_work_never_changes_the_html(lines: list[str], separator: str):
+    """cursus tries each inline pattern only on text holding its trigger, sorts the block processors
+    once and remembers which tags are block-level (``render.Quicker``); with or without it, the HTML
+    is the same, alone and together with cursus's other shortcuts."""
+    import markdown
+
+    from cursus.render import InertText, PlainParagraphs, Quicker, extensions
+
+    text = separator.join(lines)
+    plain = markdown.Markdown(extensions=extensions(), output_format="html").convert(text)
+    assert markdown.Markdown(extensions=extensions() + [Quicker()], output_format="html").convert(text) == plain
+    every = markdown.Markdown(extensions=extensions() + [InertText(), PlainParagraphs(), Quicker()], output_format="html")
+    assert every.convert(text) == plain
+    assert every.reset().convert(text) == plain
+
+
+def test_the_inline_shortcut_is_the_loop_python_markdown_runs():
+    """``render.Quicker`` replaces Python-Markdown's private loop over the inline patterns; if an
+    upgrade renamed it, the shortcut would silently do nothing. It must be called, and skip."""
+    import markdown
+    from markdown.treeprocessors import InlineProcessor
+
+    from cursus.render import Quicker, _TriggeredInline, extensions
+
+    assert callable(getattr(InlineProcessor, "_InlineProcessor__handleInline", None))
+    assert callable(getattr(InlineProcessor, "_InlineProcessor__applyPattern", None))
+    md = markdown.Markdown(extensions=extensions() + [Quicker()], output_format="html")
+    inline = md.treeprocessors["inline"]
+    assert isinstance(inline, _TriggeredInline)
+    tried = []
+    apply = inline._InlineProcessor__applyPattern
+    inline._InlineProcessor__applyPattern = lambda pattern, *args: tried.append(type(pattern).__name__) or apply(pattern, *args)
+    assert md.convert("Een [link](x.md) in tekst.") == '<p>Een <a href="x.md">link</a> in tekst.</p>'
+    # Only the patterns that look for '[' were tried; emphasis, code, HTML and entities were not.
+    assert tried and set(tried) <= {"ReferenceInlineProcessor", "LinkInlineProcessor", "ShortReferenceInlineProcessor"}
+
+
+@settings(max_examples=400, deadline=None)
 @given(st.lists(markdown_line, max_size=12), st.sampled_from(["\n", "\n\n", "\n\n\n"]))
 def test_taking_plain_paragraphs_first_never_changes_the_html(lines: list[str], separator: str):
     """cursus recognises plain paragraphs before Python-Markdown's other block processors test them
