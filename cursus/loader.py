@@ -200,9 +200,13 @@ def _render_bodies(root: Path, sources: list[ModuleSource], renderer: Renderer, 
         if rendered is not None and all(media.source.is_file() for media in rendered.media):
             bodies[source.stem] = rendered
     missing = [source for source in sources if source.stem not in bodies]
+    # Rendered longest first, so that the workers finish together rather than one waiting on the
+    # other's last module; taken in course order, so problems are reported in that order.
+    longest_first = sorted(missing, key=lambda source: -len(source.body))
     render = functools.partial(_render_alone, root, renderer)
-    results = fork_map(render, missing, jobs if len(missing) >= PARALLEL_MIN else 1)
-    for source, (rendered, problems) in zip(missing, results):
+    results = dict(zip((s.stem for s in longest_first), fork_map(render, longest_first, jobs if len(missing) >= PARALLEL_MIN else 1)))
+    for source in missing:
+        rendered, problems = results[source.stem]
         diagnostics.items.extend(problems)
         bodies[source.stem] = rendered = dataclasses.replace(rendered, key=keys[source.stem])
         if not problems:

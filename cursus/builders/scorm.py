@@ -362,17 +362,32 @@ def _metadata(course: Course, package: Package) -> Metadata:
 
 def _local_links(module: Module, pages: set[str]) -> Module:
     """Return the module with links to pages outside *pages* unwrapped (a SCO never opens another SCO)."""
-    return dataclasses.replace(module, body=tuple(_local_node(node, pages) for node in module.body))
+    body = tuple(_local_node(node, pages) for node in module.body)
+    return module if _same(body, module.body) else dataclasses.replace(module, body=body)
 
 
 def _local_node(node, pages: set[str]):
-    """Unwrap outside links in one Html node or block, at every depth."""
+    """Unwrap outside links in one Html node or block, at every depth; a node without any stays as it is."""
     if isinstance(node, Html):
-        return dataclasses.replace(node, html=_unlink(node.html, pages))
-    options = tuple(
-        Option(_unlink(o.html, pages), o.correct, _unlink(o.feedback_html, pages), o.line) for o in node.options
-    )
-    return dataclasses.replace(node, body=tuple(_local_node(child, pages) for child in node.body), options=options)
+        html = _unlink(node.html, pages)
+        return node if html is node.html else dataclasses.replace(node, html=html)
+    body = tuple(_local_node(child, pages) for child in node.body)
+    options = tuple(_local_option(option, pages) for option in node.options)
+    if _same(body, node.body) and _same(options, node.options):
+        return node
+    return dataclasses.replace(node, body=body, options=options)
+
+
+def _local_option(option: Option, pages: set[str]) -> Option:
+    html, feedback = _unlink(option.html, pages), _unlink(option.feedback_html, pages)
+    if html is option.html and feedback is option.feedback_html:
+        return option
+    return Option(html, option.correct, feedback, option.line)
+
+
+def _same(new: tuple, old: tuple) -> bool:
+    """Tell whether every item of *new* is the very item of *old*."""
+    return all(a is b for a, b in zip(new, old))
 
 
 def _unlink(html: str, pages: set[str]) -> str:
