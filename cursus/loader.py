@@ -204,7 +204,8 @@ def _render_bodies(root: Path, sources: list[ModuleSource], renderer: Renderer, 
     # other's last module; taken in course order, so problems are reported in that order.
     longest_first = sorted(missing, key=lambda source: -len(source.body))
     render = functools.partial(_render_alone, root, renderer)
-    results = dict(zip((s.stem for s in longest_first), fork_map(render, longest_first, jobs if len(missing) >= PARALLEL_MIN else 1)))
+    rendered_all = fork_map(render, longest_first, jobs if len(missing) >= PARALLEL_MIN else 1)
+    results = {source.stem: result for source, result in zip(longest_first, rendered_all)}
     for source in missing:
         rendered, problems = results[source.stem]
         diagnostics.items.extend(problems)
