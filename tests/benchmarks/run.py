@@ -26,6 +26,8 @@ from tests.benchmarks.generate import generate
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "build" / "bench"
 VENV = ROOT / "build" / "bench-venv"
+PYTHON = VENV / "bin" / "python"
+"""The Python every measured command runs with (see ``ensure_venv``)."""
 SHIPPED = ROOT / "modules"
 WEB_SCORM = ["web", "scorm12", "scorm2004"]
 PDF = ["workbook", "trainer"]
@@ -84,7 +86,7 @@ def median(runs: list[Run]) -> Run:
 
 def cursus_build(course: Path, out: Path, formats: list[str]) -> list:
     """Return the command line of a ``cursus build`` of some formats."""
-    command = [sys.executable, "-m", "cursus", "build", course, "--out", out, "--quiet"]
+    command = [PYTHON, "-m", "cursus", "build", course, "--out", out, "--quiet"]
     for name in formats:
         command += ["--format", name]
     return command
@@ -111,7 +113,7 @@ def stage_table(course: Path, formats: list[str], runs: int) -> dict:
     for index in range(runs):
         out = BENCH / "out" / f"stages-{course.name}"
         shutil.rmtree(out, ignore_errors=True)
-        run = measured([sys.executable, "-m", "tests.benchmarks.stages", "stages", course, out, *formats])
+        run = measured([PYTHON, "-m", "tests.benchmarks.stages", "stages", course, out, *formats])
         for name, figures in json.loads(run.stdout)["stages"].items():
             samples.setdefault(name, []).append(figures)
     return {
@@ -128,8 +130,8 @@ def plain_floor(course: Path) -> dict:
     if not workbook:
         return {}
     document = Path(workbook[0]["html"])
-    run = measured([sys.executable, "-m", "tests.benchmarks.floor", document, course.resolve().as_uri() + "/", f"{document}.plain.pdf"])
-    text = measured([sys.executable, "-m", "tests.benchmarks.floor", "--text", document, f"{document}.text.pdf"]).stdout.split()
+    run = measured([PYTHON, "-m", "tests.benchmarks.floor", document, course.resolve().as_uri() + "/", f"{document}.plain.pdf"])
+    text = measured([PYTHON, "-m", "tests.benchmarks.floor", "--text", document, f"{document}.text.pdf"]).stdout.split()
     return {"seconds": run.seconds, "cpu": run.cpu, "pages": int(run.stdout.strip()),
             "text": {"pages": int(text[0]), "cpu": float(text[1])}}
 
@@ -141,7 +143,7 @@ def rebuild(course: Path, runs: int) -> dict:
     shutil.copytree(course, copy)
     out = BENCH / "out" / f"rebuild-{course.name}"
     shutil.rmtree(out, ignore_errors=True)
-    run = measured([sys.executable, "-m", "tests.benchmarks.stages", "rebuild", copy, out, runs, *WEB_SCORM])
+    run = measured([PYTHON, "-m", "tests.benchmarks.stages", "rebuild", copy, out, runs, *WEB_SCORM])
     result = json.loads(run.stdout)
     return {"seconds": statistics.median(result["seconds"]), "peak_mb": result["peak_mb"]}
 
@@ -150,16 +152,20 @@ def longest_volume(course: Path) -> dict:
     """Print the longest volume of a course's workbook alone, as its own WeasyPrint process would."""
     out = BENCH / "out" / f"volume-{course.name}"
     shutil.rmtree(out, ignore_errors=True)
-    return json.loads(measured([sys.executable, "-m", "tests.benchmarks.stages", "volume", course, out]).stdout)
+    return json.loads(measured([PYTHON, "-m", "tests.benchmarks.stages", "volume", course, out]).stdout)
 
 
-def ensure_mkdocs() -> Path:
-    """Return the benchmark's own mkdocs, installing it into build/bench-venv if needed (never into cursus)."""
-    mkdocs = VENV / "bin" / "mkdocs"
-    if not mkdocs.exists():
+def ensure_venv() -> None:
+    """Create the benchmark's own virtualenv if needed, with cursus (this checkout, editable) and
+    mkdocs side by side; mkdocs never becomes a dependency of cursus. Every measured command runs
+    with its Python, so both tools start the same interpreter with the same site packages. (This
+    machine's global Python imports a certificate hook and an editable-install finder at every
+    start, 50 ms a process that mkdocs, in its own virtualenv, never paid.)"""
+    ready = VENV / ".cursus-and-mkdocs"
+    if not ready.exists():
         subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
-        subprocess.run([VENV / "bin" / "pip", "install", "-q", "--disable-pip-version-check", "mkdocs"], check=True)
-    return mkdocs
+        subprocess.run([VENV / "bin" / "pip", "install", "-q", "--disable-pip-version-check", "-e", ROOT, "mkdocs"], check=True)
+        ready.touch()
 
 
 def mkdocs_project(course: Path) -> Path:
@@ -218,10 +224,11 @@ def measure_all(sizes: list[int], args) -> dict:
     """Take every measurement and return the raw figures."""
     from tests.benchmarks.stages import available
 
+    ensure_venv()
     formats = available()
     # cursus's modules as bytecode, as pip leaves an installed package (and mkdocs in its venv): a
     # machine that sets PYTHONDONTWRITEBYTECODE would otherwise compile them in every measured run.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "cursus")], check=True)
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "cursus")], check=True)
     courses = {"shipped": SHIPPED} | {str(n): generate(n, BENCH / f"course-{n}") for n in sizes}
     results: dict = {"cores": os.cpu_count(), "formats": formats, "runs": args.runs, "courses": {}}
     for label, course in courses.items():
@@ -280,7 +287,7 @@ def pdf_capture(course: Path) -> dict:
     log("  capture the HTML handed to WeasyPrint")
     out = BENCH / "out" / f"capture-{course.name}"
     shutil.rmtree(out, ignore_errors=True)
-    saved = json.loads(measured([sys.executable, "-m", "tests.benchmarks.stages", "capture", course, out]).stdout)["documents"]
+    saved = json.loads(measured([PYTHON, "-m", "tests.benchmarks.stages", "capture", course, out]).stdout)["documents"]
     (out / "documents.json").write_text(json.dumps(saved), "utf-8")
     return {"plain": plain_floor(course)}
 
@@ -288,12 +295,12 @@ def pdf_capture(course: Path) -> dict:
 def floor_commands(course: Path) -> list[list]:
     """Return one WeasyPrint-alone command per saved document (they run in parallel)."""
     saved = json.loads((BENCH / "out" / f"capture-{course.name}" / "documents.json").read_text("utf-8"))
-    return [[sys.executable, "-m", "tests.benchmarks.floor", d["html"], d["base_url"], f"{d['html']}.pdf", *d["stylesheets"]] for d in saved]
+    return [[PYTHON, "-m", "tests.benchmarks.floor", d["html"], d["base_url"], f"{d['html']}.pdf", *d["stylesheets"]] for d in saved]
 
 
 def mkdocs_contestant(course: Path):
     """Return (command, prepare) for ``mkdocs build`` of the course's Markdown bodies."""
-    mkdocs, project = ensure_mkdocs(), mkdocs_project(course)
+    mkdocs, project = VENV / "bin" / "mkdocs", mkdocs_project(course)
     return (lambda: [mkdocs, "build", "--quiet", "--clean", "-f", project / "mkdocs.yml", "-d", project / "site"]), None
 
 
