@@ -156,15 +156,15 @@ def longest_volume(course: Path) -> dict:
 
 
 def ensure_venv() -> None:
-    """Create the benchmark's own virtualenv if needed, with cursus (this checkout, editable) and
-    mkdocs side by side; mkdocs never becomes a dependency of cursus. Every measured command runs
-    with its Python, so both tools start the same interpreter with the same site packages. (This
-    machine's global Python imports a certificate hook and an editable-install finder at every
-    start, 50 ms a process that mkdocs, in its own virtualenv, never paid.)"""
-    ready = VENV / ".cursus-and-mkdocs"
+    """Create the benchmark's own virtualenv if needed, with cursus (this checkout, editable),
+    mkdocs and pypdf (to count pages); mkdocs never becomes a dependency of cursus. Every measured
+    command runs with its Python, so both tools start the same interpreter with the same site
+    packages. (This machine's global Python imports a certificate hook and an editable-install
+    finder at every start, 50 ms a process that mkdocs, in its own virtualenv, never paid.)"""
+    ready = VENV / ".cursus-mkdocs-pypdf"
     if not ready.exists():
         subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
-        subprocess.run([VENV / "bin" / "pip", "install", "-q", "--disable-pip-version-check", "-e", ROOT, "mkdocs"], check=True)
+        subprocess.run([VENV / "bin" / "pip", "install", "-q", "--disable-pip-version-check", "-e", ROOT, "mkdocs", "pypdf"], check=True)
         ready.touch()
 
 
