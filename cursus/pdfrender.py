@@ -8,6 +8,7 @@ stdout. Plain subprocesses rather than multiprocessing: no re-import of the call
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import logging
 import os
@@ -137,10 +138,18 @@ def _keep_page_references() -> None:
 
 
 def _main() -> None:
-    """Import WeasyPrint, then read one job from stdin; write its PDF to stdout and WeasyPrint's warnings to stderr."""
+    """Import WeasyPrint, then read one job from stdin; write its PDF to stdout and WeasyPrint's warnings to stderr.
+
+    The worker renders one document and ends, so it leaves Python's cyclic garbage collector off:
+    each full collection walks every box laid out so far, which made layout grow faster than the
+    page count. Measured on the longest volume of the 1,500-module benchmark (321 pages): 39 s ->
+    33 s, peak memory 358 -> 399 MB (a volume is limited to ``PdfBuilder.page_limit`` pages, so
+    memory stays well inside the 1.5 GB a WeasyPrint process may use).
+    """
     import weasyprint  # noqa: F401  (imported before the job arrives: that is what starting ahead is for)
 
     _keep_page_references()
+    gc.disable()
 
     logging.basicConfig(format="%(message)s", level=logging.WARNING)
     header = sys.stdin.buffer.read(8)

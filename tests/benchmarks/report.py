@@ -65,6 +65,11 @@ def whole(run: dict) -> str:
     return f"{sec(run['seconds'])} · {sec(run['cpu'])} CPU · {mb(run['peak_mb'])}"
 
 
+def speed(figures: dict | None) -> str:
+    """Return pages per CPU-second, or a dash."""
+    return f"{figures['pages'] / figures['cpu']:.1f}" if figures and figures["cpu"] else "–"
+
+
 def pdf_section(courses: dict) -> str:
     """Return the PDF table: cursus against WeasyPrint alone on the same HTML."""
     rows = []
@@ -72,19 +77,17 @@ def pdf_section(courses: dict) -> str:
         if "floor" not in entry:
             continue
         floor, full, workbook = entry["floor"], entry["full"], entry["workbook"]
-        plain = entry.get("plain") or {}
-        text = plain.get("text")
         rows.append([
-            label(name, entry), f"{text['pages'] / text['cpu']:.1f}" if text else "–",
-            f"{plain['pages'] / plain['cpu']:.1f}" if plain else "–",
-            f"{sec(floor['seconds'])} · {floor['pages']} p · {mb(floor['peak_mb'])}",
-            f"{floor['pages'] / floor['cpu']:.1f}" if floor["cpu"] else "–",
+            label(name, entry), speed(entry.get("layout_text")), speed(entry.get("layout_unstyled")), speed(entry.get("layout_designed")),
+            f"{sec(floor['seconds'])} · {floor['pages']} p · {mb(floor['peak_mb'])}", speed(floor),
             sec(full["seconds"]), f"{full['seconds'] / floor['seconds']:.2f} x / {full['cpu'] / floor['cpu']:.2f} x",
-            f"{sec(workbook['seconds'])} · {workbook['pages']} p", f"{workbook['pages'] / workbook['cpu']:.1f}",
+            f"{sec(workbook['seconds'])} · {workbook['pages']} p", speed(workbook),
         ])
     header = ["course", "plain text: the workbook's words as paragraphs, layout alone, pages / CPU-s",
-              "the workbook's HTML without print CSS, whole process, pages / CPU-s", "WeasyPrint alone, both PDFs in parallel", "its pages / CPU-s", "full cursus build", "full / floor (wall / CPU)",
-              "workbook build", "workbook pages / CPU-s"]
+              "the workbook's HTML without print CSS, layout alone, pages / CPU-s",
+              "the workbook as cursus hands it to WeasyPrint, layout alone, pages / CPU-s",
+              "WeasyPrint alone, both PDFs in parallel, whole processes", "its pages / CPU-s", "full cursus build", "full / floor (wall / CPU)",
+              "workbook build", "workbook build, whole process, pages / CPU-s"]
     return "PDFs against the floor (WeasyPrint alone on the exact HTML cursus hands it):\n\n" + table(header, rows)
 
 
@@ -111,15 +114,20 @@ def targets(courses: dict) -> list[list]:
         rows.append(["full build of the shipped course <= 1.15 x WeasyPrint alone", "–", verdict(None)])
     bench = next((e for e in (small, mid) if "workbook" in e), None)
     if bench:
-        speed = bench["workbook"]["pages"] / bench["workbook"]["cpu"]
-        rows.append([f"workbook >= 18 pages / s / core ({bench['modules']}-module benchmark course)", f"{speed:.1f}", verdict(speed >= 18)])
-        text = (bench.get("plain") or {}).get("text")
-        if text:
-            # The issue's reference machine lays out plain text at 24 pages / s / core: 18 is 0.75 of that
-            # floor. This machine's own plain-text speed scales the target to it.
+        whole_speed = bench["workbook"]["pages"] / bench["workbook"]["cpu"]
+        rows.append([f"workbook >= 18 pages / s / core ({bench['modules']}-module benchmark course; the whole `cursus build -f workbook`)",
+                     f"{whole_speed:.1f}", verdict(whole_speed >= 18)])
+        text, designed = bench.get("layout_text"), bench.get("layout_designed")
+        if text and designed:
+            # The issue's reference machine lays out plain text at 24 pages / s / core: 18 is 0.75 of
+            # that floor. Like with like: the workbook's layout against plain text's, both timed
+            # inside the process; the whole build (process start, loading, WeasyPrint's import)
+            # as a share of the same floor is shown beside it.
             floor = text["pages"] / text["cpu"]
-            share = speed / floor
-            rows.append(["the same, as a share of this machine's plain-text speed (18 / 24 = 0.75)", f"{share:.2f} ({speed:.1f} of {floor:.1f})", verdict(share >= 0.75)])
+            share = designed["pages"] / designed["cpu"] / floor
+            rows.append(["the workbook's layout as a share of plain text's on this machine (18 / 24 = 0.75)",
+                         f"{share:.2f} ({designed['pages'] / designed['cpu']:.1f} of {floor:.1f}); whole build {whole_speed / floor:.2f}",
+                         verdict(share >= 0.75)])
     else:
         rows.append(["workbook >= 18 pages / s / core", "–", verdict(None)])
     if "mkdocs" in mid:

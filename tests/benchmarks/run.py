@@ -122,18 +122,28 @@ def stage_table(course: Path, formats: list[str], runs: int) -> dict:
     }
 
 
-def plain_floor(course: Path) -> dict:
-    """Lay out the workbook's HTML without its print stylesheets ("unstyled"), and its words as plain
-    paragraphs ("text": the issue's plain-text floor, timed inside the process, layout alone)."""
-    saved = BENCH / "out" / f"capture-{course.name}" / "documents.json"
-    workbook = [d for d in json.loads(saved.read_text("utf-8")) if d["stylesheets"][-1].endswith("workbook.css")] if saved.is_file() else []
-    if not workbook:
+def layout_contestants(course: Path) -> dict:
+    """Return (command, prepare) for WeasyPrint laying out the workbook three ways, each timed inside
+    its process (layout alone): as cursus hands it over ("designed"), without its print stylesheets
+    ("unstyled"), and its words as plain paragraphs ("text": the issue's plain-text floor)."""
+    saved = json.loads((BENCH / "out" / f"capture-{course.name}" / "documents.json").read_text("utf-8"))
+    workbook = next((d for d in saved if d["stylesheets"][-1].endswith("workbook.css")), None)
+    if workbook is None:
         return {}
-    document = Path(workbook[0]["html"])
-    run = measured([PYTHON, "-m", "tests.benchmarks.floor", document, course.resolve().as_uri() + "/", f"{document}.plain.pdf"])
-    text = measured([PYTHON, "-m", "tests.benchmarks.floor", "--text", document, f"{document}.text.pdf"]).stdout.split()
-    return {"seconds": run.seconds, "cpu": run.cpu, "pages": int(run.stdout.strip()),
-            "text": {"pages": int(text[0]), "cpu": float(text[1])}}
+    floor, doc, base = [PYTHON, "-m", "tests.benchmarks.floor"], workbook["html"], workbook["base_url"]
+    return {
+        "layout_designed": ((lambda: [*floor, "--layout", doc, base, f"{doc}.designed.pdf", *workbook["stylesheets"]]), None),
+        "layout_unstyled": ((lambda: [*floor, "--layout", doc, base, f"{doc}.unstyled.pdf"]), None),
+        "layout_text": ((lambda: [*floor, "--text", doc, f"{doc}.text.pdf"]), None),
+    }
+
+
+def layout_figures(entry: dict) -> None:
+    """Replace each layout contestant's process figures by the pages and the median layout CPU it printed."""
+    for name in ("layout_designed", "layout_unstyled", "layout_text"):
+        if name in entry:
+            printed = [output.split() for output in entry[name]["outputs"]]
+            entry[name] = {"pages": int(printed[0][0]), "cpu": statistics.median(float(cpu) for _, cpu in printed)}
 
 
 def rebuild(course: Path, runs: int) -> dict:
@@ -240,12 +250,12 @@ def measure_all(sizes: list[int], args) -> dict:
         # The PDFs' own cost is measured again (and compared) by the whole builds below: one stage run is enough.
         entry["stages"] = stage_table(course, WEB_SCORM + (PDF if with_pdf else []), 1 if with_pdf else runs)
         if with_pdf:
-            entry.update(pdf_capture(course))
+            pdf_capture(course)
         contestants = {"web_scorm": build_contestant(course, WEB_SCORM, "webscorm")}
         if with_pdf:
             contestants |= {"full": build_contestant(course, WEB_SCORM + PDF, "all"),
                             "workbook": build_contestant(course, ["workbook"], "workbook"),
-                            "floor": (lambda c=course: floor_commands(c), None)}
+                            "floor": (lambda c=course: floor_commands(c), None)} | layout_contestants(course)
         if label != "shipped" and not args.no_mkdocs and modules < 1000:
             contestants["mkdocs"] = mkdocs_contestant(course)
         log(f"  {', '.join(contestants)} (interleaved, {runs} runs)")
@@ -253,6 +263,7 @@ def measure_all(sizes: list[int], args) -> dict:
         if with_pdf:
             entry["floor"]["pages"] = sum(int(n) for n in entry["floor"]["stdout"].split())
             entry["workbook"]["pages"] = pdf_pages(BENCH / "out" / f"workbook-{course.name}")
+            layout_figures(entry)
         if label == "shipped":
             entry.update(learner_side(course, formats))
         if label == "150":
@@ -279,17 +290,16 @@ def interleaved(contestants: dict, runs: int) -> dict:
                 prepare(0)
             made = command()
             seen[name].append(parallel(made) if made and isinstance(made[0], list) else measured(made))
-    return {name: vars(median(found)) for name, found in seen.items()}
+    return {name: vars(median(found)) | {"outputs": [r.stdout for r in found]} for name, found in seen.items()}
 
 
-def pdf_capture(course: Path) -> dict:
-    """Save the HTML cursus hands WeasyPrint and measure the plain-text floor on it."""
+def pdf_capture(course: Path) -> None:
+    """Save the HTML cursus hands WeasyPrint (the floor and the layout contestants lay it out)."""
     log("  capture the HTML handed to WeasyPrint")
     out = BENCH / "out" / f"capture-{course.name}"
     shutil.rmtree(out, ignore_errors=True)
     saved = json.loads(measured([PYTHON, "-m", "tests.benchmarks.stages", "capture", course, out]).stdout)["documents"]
     (out / "documents.json").write_text(json.dumps(saved), "utf-8")
-    return {"plain": plain_floor(course)}
 
 
 def floor_commands(course: Path) -> list[list]:
