@@ -122,6 +122,10 @@ def stage_table(course: Path, formats: list[str], runs: int) -> dict:
     }
 
 
+LAYOUTS = ("layout_designed", "layout_unstyled", "layout_text")
+"""The workbook's three layouts timed inside their process (see ``layout_contestants``)."""
+
+
 def layout_contestants(course: Path) -> dict:
     """Return (command, prepare) for WeasyPrint laying out the workbook three ways, each timed inside
     its process (layout alone): as cursus hands it over ("designed"), without its print stylesheets
@@ -131,16 +135,17 @@ def layout_contestants(course: Path) -> dict:
     if workbook is None:
         return {}
     floor, doc, base = [PYTHON, "-m", "tests.benchmarks.floor"], workbook["html"], workbook["base_url"]
-    return {
-        "layout_designed": ((lambda: [*floor, "--layout", doc, base, f"{doc}.designed.pdf", *workbook["stylesheets"]]), None),
-        "layout_unstyled": ((lambda: [*floor, "--layout", doc, base, f"{doc}.unstyled.pdf"]), None),
-        "layout_text": ((lambda: [*floor, "--text", doc, f"{doc}.text.pdf"]), None),
-    }
+    commands = (
+        [*floor, "--layout", doc, base, f"{doc}.designed.pdf", *workbook["stylesheets"]],
+        [*floor, "--layout", doc, base, f"{doc}.unstyled.pdf"],
+        [*floor, "--text", doc, f"{doc}.text.pdf"],
+    )
+    return {name: ((lambda command=command: command), None) for name, command in zip(LAYOUTS, commands)}
 
 
 def layout_figures(entry: dict) -> None:
     """Replace each layout contestant's process figures by the pages and the median layout CPU it printed."""
-    for name in ("layout_designed", "layout_unstyled", "layout_text"):
+    for name in LAYOUTS:
         if name in entry:
             printed = [output.split() for output in entry[name]["outputs"]]
             entry[name] = {"pages": int(printed[0][0]), "cpu": statistics.median(float(cpu) for _, cpu in printed)}
