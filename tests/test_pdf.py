@@ -290,6 +290,21 @@ def test_workbook_asks_without_answers_and_keys_them_at_the_back(mini_pdf):
     assert "Literatuur" in back and "https://www.platform31.nl/schaarste" in back
 
 
+def test_answer_key_names_the_page_of_each_check(printed):
+    """'Kennischeck, blz. N' at the back points at the page the question is on (a number pointing
+    back, which cursus's PDF worker fills in before the page is laid out, see ``pdfrender``)."""
+    course, workbook, guide = printed
+    for pdf in (workbook, guide):
+        text = pages(pdf)
+        key = " ".join(page for page in text if "De juiste antwoorden" in page or "blz." in page)
+        for module in course.modules:
+            for block in module.blocks("check"):
+                question = normalize(block.text)[:40]
+                match = re.search(rf"blz\. (\d+) {re.escape(question)}", key)
+                assert match, (pdf.name, module.id, question)
+                assert question in text[int(match.group(1)) - 1], (pdf.name, module.id, match.group(1))
+
+
 def test_trainer_guide_has_schedule_alignment_session_plans_and_explained_keys(mini_pdf):
     text = whole(mini_pdf / "mini-trainershandleiding.pdf")
     assert "Voorgesteld programma" in text and "Sessie 1 (1 uur)" in text
@@ -404,3 +419,50 @@ def test_an_unchanged_document_is_not_printed_again(mini: Path, tmp_path: Path, 
     image.write_bytes(image.read_bytes() + b"\0")  # the same HTML, another image file
     build()
     assert len(printed) == 2
+
+
+PAGE_NUMBERS = """<html lang="nl"><style>
+a::after { content: target-counter(attr(href url), page) }
+a.own::after { content: target-counter(attr(href url), page) " (hier " counter(page) ")" }
+section { break-before: page }
+</style><body>
+<p><a href="#c">vooruit</a></p>
+<section id="b"><p>B</p></section><section id="c"><p>C</p></section>
+<section><p><a href="#b">terug</a></p></section>
+<section><p><a class="own" href="#b">terug, met eigen pagina</a></p></section>
+</body></html>"""
+
+LAY_OUT = """
+import collections, sys
+import weasyprint.layout.page as P
+from weasyprint import HTML
+from cursus import pdfrender
+if sys.argv[1] == "mended":
+    pdfrender._lay_out_page_numbers_once()
+made, remake = [], P.remake_page
+P.remake_page = lambda index, *rest: made.append(index) or remake(index, *rest)
+document = HTML(string=sys.stdin.read()).render(pdf_variant="pdf/ua-1")
+sys.stdout.buffer.write(document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=b"x"))
+print(*(made.count(page) for page in range(len(document.pages))), file=sys.stderr)
+"""
+
+
+def test_page_numbers_are_laid_out_once_with_the_same_result():
+    """The PDF worker's mend of WeasyPrint's page numbers (``pdfrender._lay_out_page_numbers_once``)
+    prints the same bytes as WeasyPrint alone, with fewer page layouts. This fails when a WeasyPrint
+    upgrade changes what the mend relies on (the mend then leaves WeasyPrint alone: no speed-up)."""
+    import sys
+
+    results = {}
+    for variant in ("plain", "mended"):
+        done = subprocess.run([sys.executable, "-c", LAY_OUT, variant], input=PAGE_NUMBERS.encode(), capture_output=True, check=True)
+        results[variant] = done.stdout, [int(n) for n in done.stderr.decode().split()[-5:]]
+    (plain, plain_layouts), (mended, mended_layouts) = results["plain"], results["mended"]
+    assert mended == plain
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=mended, capture_output=True, check=True).stdout.decode().split())
+    assert "vooruit3" in text and "terug2" in text and "terug, met eigen pagina2 (hier 5)" in text
+    # Layouts of each of the five pages. Pointing forward: twice (the number is known only once its
+    # target's page is laid out); pointing back: once; a number mixed with the page's own counter
+    # is left to WeasyPrint.
+    assert mended_layouts[:4] == [2, 1, 1, 1], (plain_layouts, mended_layouts)
+    assert sum(plain_layouts) > sum(mended_layouts) + 2, (plain_layouts, mended_layouts)

@@ -3,14 +3,17 @@
     python -m tests.benchmarks.floor DOCUMENT.html BASE_URL OUT.pdf [STYLESHEET ...]
     python -m tests.benchmarks.floor --layout DOCUMENT.html BASE_URL OUT.pdf [STYLESHEET ...]
     python -m tests.benchmarks.floor --text DOCUMENT.html OUT.pdf
+    python -m tests.benchmarks.floor --worker DOCUMENT.html BASE_URL OUT.pdf [STYLESHEET ...]
 
 The first makes the same WeasyPrint call cursus makes (same stylesheets, tagged PDF/UA), nothing
 else, and prints the number of pages. The second makes that call too but also prints the CPU
 seconds of the layout alone (reading the document and importing WeasyPrint not counted). The third
 is the issue's plain-text floor: the document's own words as plain paragraphs (about 80 words each,
 WeasyPrint's default style, still tagged), timed the same way, so its pages per CPU-second say how
-fast this machine lays out plain text. All three run with Python's defaults (the garbage collector
-on), as WeasyPrint does for anyone.
+fast this machine lays out plain text. These three run with Python's defaults (the garbage collector
+on), as WeasyPrint does for anyone. The fourth is the second in a process prepared as cursus's PDF
+worker prepares itself (``cursus.pdfrender.prepare_worker``: its mends of WeasyPrint and pydyf, the
+garbage collector off): the layout cursus itself does.
 """
 
 from __future__ import annotations
@@ -49,6 +52,11 @@ def plain_text(document: str) -> str:
 def main(argv: list[str]) -> None:
     if argv[0] == "--text":
         print(*lay_out(plain_text(argv[1]), None, argv[2], ()))
+    elif argv[0] == "--worker":
+        from cursus.pdfrender import prepare_worker
+
+        prepare_worker()
+        print(*lay_out(read(argv[1]), argv[2], argv[3], tuple(argv[4:])))
     elif argv[0] == "--layout":
         print(*lay_out(read(argv[1]), argv[2], argv[3], tuple(argv[4:])))
     else:

@@ -122,20 +122,22 @@ def stage_table(course: Path, formats: list[str], runs: int) -> dict:
     }
 
 
-LAYOUTS = ("layout_designed", "layout_unstyled", "layout_text")
-"""The workbook's three layouts timed inside their process (see ``layout_contestants``)."""
+LAYOUTS = ("layout_cursus", "layout_designed", "layout_unstyled", "layout_text")
+"""The workbook's four layouts timed inside their process (see ``layout_contestants``)."""
 
 
 def layout_contestants(course: Path) -> dict:
-    """Return (command, prepare) for WeasyPrint laying out the workbook three ways, each timed inside
-    its process (layout alone): as cursus hands it over ("designed"), without its print stylesheets
-    ("unstyled"), and its words as plain paragraphs ("text": the issue's plain-text floor)."""
+    """Return (command, prepare) for laying out the workbook four ways, each timed inside its process
+    (layout alone): in a process prepared as cursus's PDF worker ("cursus"); with WeasyPrint alone,
+    as cursus hands it over ("designed"), without its print stylesheets ("unstyled"), and its words
+    as plain paragraphs ("text": the issue's plain-text floor)."""
     saved = json.loads((BENCH / "out" / f"capture-{course.name}" / "documents.json").read_text("utf-8"))
     workbook = next((d for d in saved if d["stylesheets"][-1].endswith("workbook.css")), None)
     if workbook is None:
         return {}
     floor, doc, base = [PYTHON, "-m", "tests.benchmarks.floor"], workbook["html"], workbook["base_url"]
     commands = (
+        [*floor, "--worker", doc, base, f"{doc}.cursus.pdf", *workbook["stylesheets"]],
         [*floor, "--layout", doc, base, f"{doc}.designed.pdf", *workbook["stylesheets"]],
         [*floor, "--layout", doc, base, f"{doc}.unstyled.pdf"],
         [*floor, "--text", doc, f"{doc}.text.pdf"],
