@@ -177,9 +177,9 @@ def _lay_out_page_numbers_once() -> None:
     collect = collector.collect_missing_counters
 
     def collect_missing_counters(self, parent_box, css_token, parse_again, missing, missing_targets):
-        if any(missing is wanted for wanted in missing_targets.values()):
-            content = parent_box.style["content"] if css_token == "content" else ()
-            missing = [value[0] for kind, value in content if kind in ("counter()", "counters()")] if isinstance(content, (list, tuple)) else []
+        content = parent_box.style["content"] if css_token == "content" else None
+        if isinstance(content, (list, tuple)) and any(missing is wanted for wanted in missing_targets.values()):
+            missing = [value[0] for kind, value in content if kind in ("counter()", "counters()")]
         collect(self, parent_box, css_token, parse_again, missing, missing_targets)
 
     cache = collector.cache_target_page_counters
