@@ -33,10 +33,14 @@ def anchor(module_id: str, fragment: str = "") -> str:
 
 
 class Localizer:
-    """Make a module's rendered HTML fit one document: unique ids, in-document links, local images."""
+    """Make a module's rendered HTML fit one document: unique ids, in-document links, local images.
 
-    def __init__(self, course: Course, modules: list[Module]):
+    *elsewhere* names, for a module printed in another volume, where the reader finds it
+    ("zie Werkboek, deel 2"): a link to it says so after its text."""
+
+    def __init__(self, course: Course, modules: list[Module], elsewhere: dict[str, str] | None = None):
         self.included = {module.id for module in modules}
+        self.elsewhere = elsewhere or {}
         self.media = {m.target: m.source.resolve().as_uri() for module in course.modules for m in module.media}
 
     def __call__(self, html: str, module_id: str, keep_ids: bool = True) -> str:
@@ -72,6 +76,8 @@ class Localizer:
         target = parts.path.removesuffix(".html") if parts.path else module_id
         if target not in self.included or href == "#":
             del element.attrib["href"]
+            if target in self.elsewhere:
+                element.tail = f" ({self.elsewhere[target]})" + (element.tail or "")
             return
         element.set("href", "#" + anchor(target, parts.fragment))
 
@@ -196,11 +202,12 @@ class Document:
 
 def document(
     course: Course, env: jinja2.Environment, title: str, modules: list[Module] | None = None,
-    handout: bool = False, volume: str = "",
+    handout: bool = False, volume: str = "", elsewhere: dict[str, str] | None = None,
 ) -> Document:
-    """Return the view-model of a printed course, or of some of its modules (a volume, a handout)."""
+    """Return the view-model of a printed course, or of some of its modules (a volume, a handout;
+    *elsewhere*: where a module of another volume is printed, see ``Localizer``)."""
     modules = course.modules if modules is None else modules
-    localize = Localizer(course, modules)
+    localize = Localizer(course, modules, elsewhere)
     fragment = env.get_template("pdf/module.html")
     label = lambda block: _label(block, env)
     included = {module.id for module in modules}

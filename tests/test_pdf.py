@@ -371,6 +371,10 @@ def test_a_course_past_the_page_limit_is_printed_in_volumes_one_per_part(tmp_pat
             assert len(found) == 1, (module.id, found)
             goal = normalize(module.goals[0].text)
             assert sum(goal in whole(volume) for volume in volumes) == 1, (module.id, goal)
+        # Module een links to a section of module twee, printed in the other volume: the link's text
+        # says where to find it.
+        document = {"werkboek": "Werkboek", "trainershandleiding": "Trainershandleiding"}[kind]
+        assert f"link naar twee (zie {document}, deel 2) en vet" in whole(volumes[0])
 
 
 def test_module_html_is_made_to_fit_one_document():

@@ -65,11 +65,13 @@ class PdfBuilder(Builder):
             self._submit(course, env, doc, out, t(self.file_key, course=f"{course.id}-{module}"))
             return
         name = t(self.file_key, course=course.id)
-        for number, modules in volumes(course, self.page_limit):
+        split = volumes(course, self.page_limit)
+        where = {m.id: t("pdf_see_volume", document=t(self.title_key), number=number) for number, modules in split for m in modules}
+        for number, modules in split:
             if not number:
                 self._submit(course, env, document(course, env, title, modules), out, name)
                 continue
-            doc = document(course, env, f"{title}, {t('pdf_volume', number=number)}", modules, volume=number)
+            doc = document(course, env, f"{title}, {t('pdf_volume', number=number)}", modules, volume=number, elsewhere=where)
             self._submit(course, env, doc, out, t("pdf_volume_file", name=name.removesuffix(".pdf"), number=number))
 
     def _submit(self, course: Course, env, doc, out: OutputFolder, name: str) -> None:
