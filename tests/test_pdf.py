@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -437,7 +438,7 @@ section { break-before: page }
 </body></html>"""
 
 LAY_OUT = """
-import collections, sys
+import sys
 import weasyprint.layout.page as P
 from weasyprint import HTML
 from cursus import pdfrender
@@ -455,8 +456,6 @@ def test_page_numbers_are_laid_out_once_with_the_same_result():
     """The PDF worker's mend of WeasyPrint's page numbers (``pdfrender._lay_out_page_numbers_once``)
     prints the same bytes as WeasyPrint alone, with fewer page layouts. This fails when a WeasyPrint
     upgrade changes what the mend relies on (the mend then leaves WeasyPrint alone: no speed-up)."""
-    import sys
-
     results = {}
     for variant in ("plain", "mended"):
         done = subprocess.run([sys.executable, "-c", LAY_OUT, variant], input=PAGE_NUMBERS.encode(), capture_output=True, check=True)

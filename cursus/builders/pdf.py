@@ -66,7 +66,8 @@ class PdfBuilder(Builder):
             return
         name = t(self.file_key, course=course.id)
         split = volumes(course, self.page_limit)
-        where = {m.id: t("pdf_see_volume", document=t(self.title_key), number=number) for number, modules in split for m in modules}
+        # Where each module is printed, for links between volumes ("zie Werkboek, deel 2").
+        where = {m.id: t("pdf_see_volume", document=t(self.title_key), number=number) for number, modules in split if number for m in modules}
         for number, modules in split:
             if not number:
                 self._submit(course, env, document(course, env, title, modules), out, name)
