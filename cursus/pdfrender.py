@@ -7,8 +7,10 @@ stdout. Plain subprocesses rather than multiprocessing: no re-import of the call
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
+import io
 import json
 import logging
 import os
@@ -198,6 +200,36 @@ def _lay_out_page_numbers_once() -> None:
     collector.cache_target_page_counters = cache_target_page_counters
 
 
+def _import_weasyprint() -> None:
+    """Import WeasyPrint without asking the system's linker where each of its libraries is.
+
+    WeasyPrint opens each library (GObject, Pango, HarfBuzz, Fontconfig) by trying the names it has
+    on each platform in turn; cffi sends every name it cannot open to ``ctypes.util.find_library``,
+    which on Linux runs ldconfig, gcc and ld: 22 lookups, 0.3 s of a worker's start, most of it in
+    other programs. On Linux that lookup only ever yields a library's soname, and WeasyPrint's list
+    holds the soname of each library too, which opens directly; so the lookups are skipped while
+    WeasyPrint is imported. Should the import fail that way, it is done again the usual way.
+    """
+    import ctypes.util
+
+    if not sys.platform.startswith("linux"):
+        import weasyprint  # noqa: F401
+        return
+    find = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        # WeasyPrint prints its advice on stdout before it gives up, and stdout carries the PDF.
+        with contextlib.redirect_stdout(io.StringIO()):
+            import weasyprint  # noqa: F401
+    except OSError:
+        ctypes.util.find_library = find
+        for name in [name for name in sys.modules if name.partition(".")[0] == "weasyprint"]:
+            del sys.modules[name]  # what the failed import left half done
+        import weasyprint  # noqa: F401,F811
+    finally:
+        ctypes.util.find_library = find
+
+
 def prepare_worker() -> None:
     """Make this process a PDF worker: import WeasyPrint, mend what costs it time, garbage collector off.
 
@@ -208,8 +240,7 @@ def prepare_worker() -> None:
     memory stays well inside the 1.5 GB a WeasyPrint process may use). The benchmark times layout
     in a process prepared the same way.
     """
-    import weasyprint  # noqa: F401  (imported before the job arrives: that is what starting ahead is for)
-
+    _import_weasyprint()  # before the job arrives: that is what starting ahead is for
     _keep_page_references()
     _lay_out_page_numbers_once()
     gc.disable()

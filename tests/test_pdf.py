@@ -469,3 +469,37 @@ def test_page_numbers_are_laid_out_once_with_the_same_result():
     # is left to WeasyPrint.
     assert mended_layouts[:4] == [2, 1, 1, 1], (plain_layouts, mended_layouts)
     assert sum(plain_layouts) > sum(mended_layouts) + 2, (plain_layouts, mended_layouts)
+
+
+PREPARE = r"""
+import cffi, resource, sys
+if sys.argv[1] == "refuse-sonames":
+    # A system where WeasyPrint's own list of names cannot open GObject: only the linker's
+    # lookup finds it (cffi opens what find_library answers below this wrapper).
+    dlopen = cffi.FFI.dlopen
+    def refusing(self, name, *args):
+        if name == "libgobject-2.0.so.0":
+            raise OSError(name)
+        return dlopen(self, name, *args)
+    cffi.FFI.dlopen = refusing
+from cursus.pdfrender import prepare_worker
+prepare_worker()
+import weasyprint.text.ffi
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(weasyprint.text.ffi.pango is not None, round(children.ru_utime + children.ru_stime, 3), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("system", ["usual", "refuse-sonames"])
+def test_a_pdf_worker_starts_without_running_other_programs(system):
+    """Preparing a PDF worker imports WeasyPrint without the linker lookups that cost 0.3 s of its
+    start (ldconfig, gcc and ld run as other programs); where WeasyPrint's names alone do not open
+    a library, the import is done again the usual way, and nothing reaches stdout (the PDF's channel)."""
+    done = subprocess.run([sys.executable, "-c", PREPARE, system], capture_output=True, check=True)
+    assert done.stdout == b""
+    opened, children_cpu = done.stderr.decode().split()[-2:]
+    assert opened == "True"
+    if system == "usual":
+        assert float(children_cpu) == 0
+    else:
+        assert float(children_cpu) > 0
