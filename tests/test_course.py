@@ -9,7 +9,7 @@ import pytest
 from conftest import COURSE
 from cursus.diagnostics import Diagnostics
 from cursus.loader import load_course
-from cursus.model import Block, Html, Module
+from cursus.model import Block, Html, Module, for_learners
 from cursus.render import URL
 
 READING = ("case", "example", "term")
@@ -25,6 +25,7 @@ def _load():
 
 COURSE_MODEL = _load()
 MODULES = COURSE_MODEL.modules
+LEARNER_MODULES = {m.id: m for m in for_learners(COURSE_MODEL).modules}
 
 
 def words(module: Module) -> int:
@@ -82,3 +83,36 @@ def test_the_overleefhuis_module_has_alternatives_and_aftercare():
     text += " ".join(re.sub(r"<[^>]+>", " ", n.html) for blk in module.blocks() for n in blk.body if isinstance(n, Html))
     for name in ("Onzichtbaar Den Haag", "Beleefhuis", "Armoede-Experience", "Budgetspel", "nazorg"):
         assert name.lower() in text.lower(), name
+
+
+def _learner_texts(nodes) -> list[str]:
+    """Return the HTML a learner reads in *nodes*: prose, blocks, options and feedback (not the source lists)."""
+    texts = []
+    for node in nodes:
+        if isinstance(node, Html):
+            texts.append(node.html)
+        elif node.kind != "sources":
+            texts.append(node.html or "")
+            texts += [part for option in node.options for part in (option.html, option.feedback_html)]
+            texts += _learner_texts(node.body)
+    return texts
+
+
+def sentences(module: Module) -> list[int]:
+    """Return the length in words of every sentence a learner reads in *module* (tables and code left out;
+    a colon ends a sentence too, as it does for a reader)."""
+    html = re.sub(r"<(table|pre)\b.*?</\1>", " ", " ".join(_learner_texts(module.body)), flags=re.S)
+    plain = re.sub(r"<[^>]+>", " ", re.sub(r"</(p|li|h\d|dd|dt|blockquote)>", ". ", html))
+    found = (re.findall(r"[\w'’-]+", s) for s in re.split(r"(?<=[.!?:])\s+", " ".join(plain.split())))
+    return [len(words) for words in found if len(words) >= 3]
+
+
+@pytest.mark.parametrize("module", MODULES, ids=[m.id for m in MODULES])
+def test_learners_read_short_sentences(module: Module):
+    """Plain Dutch (B1) for learners: short sentences on average, few long ones and none very long.
+    Trainer notes are left out (trainers read them); a quote or a name may make a sentence longer."""
+    lengths = sentences(LEARNER_MODULES[module.id])
+    assert len(lengths) > 100
+    assert sum(lengths) / len(lengths) <= 12
+    assert sum(length > 20 for length in lengths) <= 0.08 * len(lengths)
+    assert max(lengths) <= 27
