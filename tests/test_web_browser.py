@@ -265,14 +265,18 @@ def test_every_page_renders_fully_with_the_network_blocked(page, shipped_web):
     assert outside == []
 
 
-def test_no_page_scrolls_sideways_at_320_px(page, shipped_web):
+def test_no_page_scrolls_sideways_at_320_px_even_with_text_at_200_percent(page, shipped_web):
+    """WCAG 1.4.10 (reflow at 320 px) and 1.4.4 (text resized to 200 %): a phone never scrolls sideways.
+    The larger text is a learner's own setting: the root font size (the stylesheet sizes in rem)."""
     page.set_viewport_size({"width": 320, "height": 640})
     wide = {}
     for path in pages(shipped_web):
         page.goto(path.as_uri())
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > 320:
-            wide[path.name] = width
+        for size in ("100%", "200%"):
+            page.evaluate("size => document.documentElement.style.fontSize = size", size)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 320:
+                wide[f"{path.name} at {size}"] = width
     assert wide == {}
 
 
