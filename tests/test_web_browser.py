@@ -189,6 +189,16 @@ def test_answers_survive_reload_and_browser_restart_and_are_exported(browser, mi
     assert "> Schaarste slokt aandacht op.\n> Dat merk ik ook." in markdown
 
 
+def test_an_answer_typed_just_before_leaving_the_page_is_kept(page, mini_web):
+    """A learner who types and at once goes back or on (before the 400 ms save) keeps every word."""
+    page.goto((mini_web / "een.html").as_uri())
+    page.fill("#een-r1-answer", "Net getypt")
+    page.goto((mini_web / "twee.html").as_uri())
+    page.go_back()
+    assert page.input_value("#een-r1-answer") == "Net getypt"
+    assert json.loads(page.evaluate("localStorage.getItem('cursus:mini')"))["answers"] == {"een-r1": "Net getypt"}
+
+
 def test_a_hostile_answer_is_only_ever_text(page, mini_web, tmp_path):
     page.on("dialog", lambda dialog: dialog.dismiss())
     page.goto((mini_web / "een.html").as_uri())

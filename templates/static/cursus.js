@@ -50,20 +50,34 @@
 
   function text(element) { return element ? element.textContent.replace(/\s+/g, ' ').trim() : ''; }
 
-  /* Reflections: saved as the learner types (debounced) and when the field loses focus. */
+  /* Reflections: saved as the learner types (debounced), when the field loses focus, and when the page
+     is hidden or left (the Back button within the 400 ms would otherwise lose the last words). */
 
   function setupReflections() {
-    all('textarea[data-reflection]').forEach(function (field) {
+    var fields = all('textarea[data-reflection]');
+    var pending = {}; /* the fields typed in and not saved yet, by id: only those are saved on leaving,
+                         so a page left open in another tab never overwrites a newer answer */
+    var keep = function (field) {
       var id = field.getAttribute('data-reflection');
-      var timer = null;
+      clearTimeout(pending[id]);
+      delete pending[id];
+      keepAnswer(id, field.value);
+    };
+    var keepAll = function () {
+      fields.forEach(function (field) { if (field.getAttribute('data-reflection') in pending) keep(field); });
+    };
+    fields.forEach(function (field) {
+      var id = field.getAttribute('data-reflection');
       field.addEventListener('input', function () {
-        clearTimeout(timer);
-        timer = setTimeout(function () { keepAnswer(id, field.value); }, 400);
+        clearTimeout(pending[id]);
+        pending[id] = setTimeout(function () { keep(field); }, 400);
       });
-      field.addEventListener('blur', function () {
-        clearTimeout(timer);
-        keepAnswer(id, field.value);
-      });
+      field.addEventListener('blur', function () { keep(field); });
+    });
+    if (!fields.length) return;
+    window.addEventListener('pagehide', keepAll);
+    document.addEventListener('visibilitychange', function () {
+      if (document.visibilityState === 'hidden') keepAll();
     });
   }
 
