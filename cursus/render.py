@@ -34,6 +34,9 @@ which took longer than rendering five modules."""
 
 OPTION = re.compile(r"^[-*+]\s+\[([ xX])\]\s+(.*)$")
 URL = re.compile(r"https?://[^\s<>\)\]]+")
+BARE_URL = re.compile(r"(?<![<(\[])(https?://[^\s<>\)\]]*[^\s<>\)\].,;:])([.,;:]?)(?=\s|$)")
+"""A web address written out in a reference (not already a link): made a link, so that a learner can
+open the source (its closing punctuation stays outside)."""
 SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
 PIECE_BREAK = "\n\nCURSUSPIECEBREAK\n\n"
 """Put between the pieces of a module's Markdown so that one conversion renders them all. A paragraph,
@@ -477,7 +480,7 @@ class Renderer:
                         items.append((re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", "", line), child.line + offset))
                     elif line.strip() and items:
                         items[-1] = (items[-1][0] + " " + line.strip(), items[-1][1])
-        rendered = [(self.inline(text, line), text) for text, line in items]
+        rendered = [(self.inline(BARE_URL.sub(r"<\1>\2", text), line), text) for text, line in items]
         sources = tuple(Source(html, _plain(html), tuple(u.rstrip(".,;") for u in URL.findall(text))) for html, text in rendered)
         body = tuple(self._node(child) for child in raw.children)
         return body, sources

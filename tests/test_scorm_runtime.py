@@ -40,6 +40,7 @@ def lms(tmp_path_factory, mini_scorm, shipped_scorm):  # noqa: F811
     packages = {
         "p12": mini_scorm / "scorm12" / "mini-1.0.0.zip", "p2004": mini_scorm / "scorm2004" / "mini-1.0.0.zip",
         "s12": single / "scorm12" / "mini-1.0.0.zip", "s2004": single / "scorm2004" / "mini-1.0.0.zip",
+        "ship12": shipped_scorm / "scorm12" / "kinderarmoede-sociaal-domein-1.0.0.zip",
         "ship2004": shipped_scorm / "scorm2004" / "kinderarmoede-sociaal-domein-1.0.0.zip",
     }
     for folder, package in packages.items():
@@ -295,3 +296,110 @@ def test_shipped_module_in_scorm2004(page, lms):
     assert (cmi["completion_status"], cmi["success_status"], cmi["score"]["raw"]) == ("completed", "passed", "100")
     assert sorted(i["id"] for i in cmi["interactions"].values()) == sorted(checks)
     assert all(f"Mijn antwoord op {r}" in cmi["suspend_data"] for r in reflections)
+
+
+SHIPPED = {"1.2": "ship12", "2004": "ship2004"}
+
+
+def answer_wrongly(frame, check_id: str) -> None:
+    """Choose one wrong option of a knowledge check (and nothing else) and check the answer."""
+    section = frame.locator(f"[data-check='{check_id}']")
+    for index in range(section.locator("input[value]").count()):
+        box = section.locator(f"#{check_id}-{index}")
+        if box.get_attribute("type") == "checkbox" and box.is_checked():
+            box.uncheck()
+    for index in range(section.locator("input[value]").count()):
+        if section.locator(f"#{check_id}-{index}-feedback").get_attribute("data-correct") != "true":
+            section.locator(f"#{check_id}-{index}").check()
+            break
+    section.locator("[data-check-button]").click()
+
+
+def grade(cmi: dict, version: str) -> tuple:
+    """Status (and for 2004 success) and score as the LMS holds them."""
+    if version == "1.2":
+        return cmi["core"]["lesson_status"], cmi["core"]["score"]["raw"]
+    return cmi["completion_status"], cmi["success_status"], cmi["score"]["raw"]
+
+
+@pytest.mark.parametrize("version", ["1.2", "2004"])
+def test_the_score_waits_for_every_check_and_what_was_earned_is_never_taken_back(browser, lms, version):
+    context = browser.new_context()
+    first = Session(context.new_page(), lms, version, f"{SHIPPED[version]}/welkom.html")
+    checks = first.frame.eval_on_selector_all("[data-check]", "els => els.map(e => e.getAttribute('data-check'))")
+    assert len(checks) >= 3
+    answer_correctly(first.frame, checks[0])
+    partial = grade(first.cmi(), version)
+    assert partial == (("incomplete", "") if version == "1.2" else ("incomplete", "unknown", ""))
+    for check in checks[1:]:
+        answer_correctly(first.frame, check)
+    for reflection in first.frame.eval_on_selector_all("textarea[data-reflection]", "els => els.map(e => e.getAttribute('data-reflection'))"):
+        write(first.frame, reflection, "Mijn antwoord")
+    passed = ("passed", "100") if version == "1.2" else ("completed", "passed", "100")
+    assert grade(first.cmi(), version) == passed
+    first.frame.on("dialog", lambda dialog: dialog.accept())
+    first.frame.page.on("dialog", lambda dialog: dialog.accept())
+    first.frame.locator("[data-clear-answers]").first.click()
+    assert first.frame.locator(f"#{checks[0]}").get_attribute("class").find("is-correct") < 0  # the answers are gone
+    cmi = first.close()
+    assert grade(cmi, version) == passed  # clearing the answers did not take back what was earned
+
+    # Reviewing the module later, the learner answers a check wrongly: the LMS keeps the pass and the score.
+    again = Session(context.new_page(), lms, version, f"{SHIPPED[version]}/welkom.html", relaunch_data(cmi, version))
+    for check in checks:
+        answer_wrongly(again.frame, check)
+    assert grade(again.close(), version) == passed
+    context.close()
+
+
+def test_links_to_other_sites_open_in_a_new_window_and_the_session_goes_on(browser, lms):
+    context = browser.new_context()
+    context.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort())
+    session = Session(context.new_page(), lms, "2004", "ship2004/welkom.html")
+    outside = session.frame.eval_on_selector_all(
+        "a[href^='http']", "links => links.map(a => [a.target, a.rel, a.querySelector('.visually-hidden')?.textContent || ''])")
+    assert len(outside) > 5
+    assert all(target == "_blank" and "noopener" in rel and note == " (opent in een nieuw venster)" for target, rel, note in outside), outside
+    with context.expect_page() as popup:
+        session.frame.locator("a[href^='http']").first.click()
+    popup.value.close()
+    assert session.calls("Terminate") == []
+    checks = session.frame.eval_on_selector_all("[data-check]", "els => els.map(e => e.getAttribute('data-check'))")
+    answer_correctly(session.frame, checks[0])
+    assert session.calls("Commit")[-1][-1] == "true"  # still the same session, still saving
+    context.close()
+
+
+def test_an_interaction_the_lms_rejects_does_not_stop_saving(page, lms):
+    session = Session(page, lms, "1.2", "p12/een.html", faults={"reject": {"cmi.interactions.0.id": ALWAYS}})
+    answer_correctly(session.frame, "een-kc1")
+    live = session.cmi()
+    assert (live["core"]["lesson_status"], live["core"]["score"]["raw"]) == ("passed", "100")
+    assert "een-kc1" in live["suspend_data"]
+    assert session.message() == ""
+    assert session.calls("LMSCommit")[-1][-1] == "true"
+
+
+def test_answers_kept_without_an_lms_never_reach_another_learners_record(page, lms):
+    page.goto(f"{lms}/harness.html")
+    earlier = {"v": 1, "at": 1, "state": {"v": 1, "answers": {"een-r1": "ALICE PRIVATE TEXT"}, "checks": {}, "seen": ["een"], "loc": "", "name": "Alice"}}
+    page.evaluate("r => localStorage.setItem('cursus-scorm:mini:local', JSON.stringify(r))", earlier)
+    session = Session(page, lms, "1.2", "p12/een.html", {"core": {"student_id": "bob"}})
+    assert session.frame.locator("#een-r1-answer").input_value() == ""
+    write(session.frame, "een-r1", "Van Bob")
+    cmi = session.close()
+    assert "ALICE" not in json.dumps(cmi) and "Alice" not in cmi["suspend_data"]
+    assert "Van Bob" in cmi["suspend_data"]
+
+
+def test_typing_reaches_the_lms_at_most_every_ten_seconds_and_all_of_it_on_leaving(page, lms):
+    session = Session(page, lms, "1.2", "p12/een.html")
+    write(session.frame, "een-r1", "Eerste zin.")
+    page.wait_for_timeout(300)
+    before = len(session.calls("LMSCommit"))
+    for n in range(2, 7):
+        write(session.frame, "een-r1", f"Zin {n}.")
+        page.wait_for_timeout(450)
+    assert len(session.calls("LMSCommit")) - before <= 1
+    cmi = session.close()
+    assert "Zin 6." in cmi["suspend_data"]

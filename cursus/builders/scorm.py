@@ -36,7 +36,7 @@ NOTICE = "scorm_answers_notice"
 """The UI string that tells learners where a package keeps their answers."""
 RUNTIME_STRINGS = (
     "scorm_no_lms", "scorm_save_failed", "scorm_saved_again", "scorm_resume", "scorm_resume_button",
-    "scorm_resume_dismiss", "scorm_truncated", "scorm_download", "scorm_answers_file",
+    "scorm_resume_dismiss", "scorm_truncated", "scorm_download", "scorm_answers_file", "scorm_new_window",
 )
 """The UI strings ``scorm.js`` shows, handed to it in every page's configuration."""
 VERSION_SETTINGS = ("api", "limit")

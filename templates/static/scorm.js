@@ -15,6 +15,7 @@
   if (!element) return;
   var config = JSON.parse(element.textContent);
   var RETRY_MS = 3000;
+  var COMMIT_EVERY_MS = 10000;
   var ELLIPSIS = '\u2026';
 
   var VERSIONS = {
@@ -61,6 +62,7 @@
     document.addEventListener('cursus:seen', function (event) { runtime.seen(event.detail.module); });
     var restore = function () { document.dispatchEvent(new CustomEvent('cursus:restore')); };
     runtime.listen(restore);
+    openOutsideLinksElsewhere(document);
     var page = (window.location.pathname.split('/').pop() || config.start);
     runtime.visit(page);
     watchSections(function (id) { runtime.visit(page + '#' + id); });
@@ -72,6 +74,21 @@
       runtime.flush(fieldValues());
     });
     runtime.ready(document);
+  }
+
+  /* A link to another site opens in a new window, said so to screen readers: followed inside the
+     SCO's frame it would end the LMS session (leaving the page terminates it), and many sites refuse
+     to be shown in a frame. */
+  function openOutsideLinksElsewhere(doc) {
+    Array.prototype.forEach.call(doc.querySelectorAll('a[href]'), function (link) {
+      if (!/^https?:$/.test(link.protocol) || link.host === doc.location.host) return;
+      link.target = '_blank';
+      link.relList.add('noopener');
+      var note = doc.createElement('span');
+      note.className = 'visually-hidden';
+      note.textContent = ' ' + config.strings.scorm_new_window;
+      link.appendChild(note);
+    });
   }
 
   /* The answers typed but maybe not yet saved (cursus.js saves 400 ms after typing stops). */
@@ -103,10 +120,15 @@
     var queue = [];
     var listeners = [];
     var initial = { entry: '', location: '', status: '' };
+    var best = { status: '', success: '', score: null, progress: 0 };
+    /* What the LMS holds, and what this session reported: never reported lower again (a learner who
+       reviews a passed module, or clears the answers, keeps the record already earned). */
     var location = '';
     var learner = '';
     var failing = false;
     var retryTimer = null;
+    var lastSync = 0;
+    var syncTimer = null;
     var cut = [];
     var local = readMirror();
     var state = normalise(local && local.state);
@@ -122,7 +144,7 @@
     return {
       course: config.course,
       load: function () { return copy(state); },
-      save: function (value) { state = normalise(copy(value)); changed(); },
+      save: function (value) { state = normalise(copy(value)); mirror(); soon(); },
       check: check,
       seen: function (id) {
         if (id && state.seen.indexOf(id) < 0) { state.seen.push(id); changed(); } else sync();
@@ -143,6 +165,16 @@
     };
 
     function changed() { mirror(); sync(); }
+
+    /* Typed answers reach the LMS at most every COMMIT_EVERY_MS: each commit is a request to the
+       LMS's server (a blocking one in some LMSs), and a learner pauses often while typing. The
+       browser's copy is written at once; a check answered, a page seen, and hiding or leaving the
+       page commit at once. */
+    function soon() {
+      encode(); /* tells the learner now if an answer no longer fits in full */
+      if (syncTimer) return;
+      syncTimer = setTimeout(function () { syncTimer = null; sync(); }, Math.max(0, lastSync + COMMIT_EVERY_MS - Date.now()));
+    }
 
     /* -- the LMS connection -- */
 
@@ -193,8 +225,20 @@
 
     function opened() {
       initial = { entry: get(v.entry), location: get(v.location), status: get(v.status) };
+      var raw = parseFloat(get(v.score + 'raw'));
+      best = {
+        status: initial.status, success: config.api === '2004' ? get('cmi.success_status') : '',
+        score: isNaN(raw) ? null : raw, progress: config.api === '2004' ? parseFloat(get('cmi.progress_measure')) || 0 : 0
+      };
       learner = get(v.learner);
-      if (learner && !local) local = readMirror();
+      if (learner) {
+        /* The browser's copy of this learner, not the one kept under 'local' while no LMS answered:
+           that may be another learner's who used this browser before; only what was typed on this
+           page before the LMS answered is taken over. */
+        var typedHere = local && local.at >= started ? local : null;
+        local = readMirror();
+        if (typedHere && (!local || typedHere.at > local.at)) local = typedHere;
+      }
       var before = JSON.stringify(state);
       state = merge(local, decode(get('cmi.suspend_data')));
       if (JSON.stringify(state) !== before) listeners.forEach(function (callback) { callback(); });
@@ -204,7 +248,10 @@
     /* Write everything that changed, the queued interactions, then commit; on any failure keep the
        state locally, tell the learner once, and try again later. */
     function sync(ending) {
+      clearTimeout(syncTimer);
+      syncTimer = null;
       if (session === 'closed') return false;
+      lastSync = Date.now();
       if (!connect()) { retryLater(); return false; }
       var ok = true;
       values(ending).forEach(function (pair) {
@@ -212,9 +259,9 @@
         if (call('set', pair[0], pair[1])) written[pair[0]] = pair[1];
         else { ok = false; if (pair[0] === 'cmi.suspend_data') shrink(); }
       });
-      while (ok && queue.length) {
-        if (writeInteraction(queue[0])) queue.shift(); else ok = false;
-      }
+      /* Interactions are a journal an LMS may refuse (optional in SCORM 1.2): one it rejects is
+         dropped, and what counts (status, score, suspend_data) is committed all the same. */
+      while (ok && queue.length) writeInteraction(queue.shift());
       ok = ok && call('commit', '');
       if (ok) recovered(); else failed();
       return ok;
@@ -246,6 +293,7 @@
       if (session === 'open') call('finish', '');
       session = 'closed';
       clearTimeout(retryTimer);
+      clearTimeout(syncTimer);
     }
 
     /* -- what the LMS records -- */
@@ -253,16 +301,21 @@
     function values(ending) {
       var p = progress();
       var pairs = [];
+      /* A score only once every check is answered: a partial one would read as a final "failed" to an
+         LMS that compares it with the mastery score (Moodle does so on LMSFinish). */
+      if (p.score !== null && (best.score === null || p.score > best.score)) best.score = p.score;
       if (config.api === '1.2') {
-        pairs.push([v.status, keepDone(p.done ? (p.scored ? (p.passed ? 'passed' : 'failed') : 'completed') : 'incomplete')]);
+        best.status = higher(best.status, p.done ? (p.scored ? (p.passed ? 'passed' : 'failed') : 'completed') : 'incomplete');
+        pairs.push([v.status, best.status]);
       } else {
-        pairs.push([v.status, keepDone(p.done ? 'completed' : 'incomplete')]);
-        pairs.push(['cmi.success_status', p.scored && p.done ? (p.passed ? 'passed' : 'failed') : 'unknown']);
-        pairs.push(['cmi.progress_measure', String(p.done ? 1 : Math.round(p.fraction * 100) / 100)]);
+        best.status = higher(best.status, p.done ? 'completed' : 'incomplete');
+        best.success = higher(best.success, p.scored && p.done ? (p.passed ? 'passed' : 'failed') : 'unknown');
+        best.progress = best.status === 'completed' ? 1 : Math.max(best.progress, Math.round(p.fraction * 100) / 100);
+        pairs.push([v.status, best.status], ['cmi.success_status', best.success], ['cmi.progress_measure', String(best.progress)]);
       }
-      if (p.score !== null) {
-        pairs.push([v.score + 'min', '0'], [v.score + 'max', '100'], [v.score + 'raw', String(p.score)]);
-        if (config.api === '2004') pairs.push([v.score + 'scaled', String(p.score / 100)]);
+      if (best.score !== null) {
+        pairs.push([v.score + 'min', '0'], [v.score + 'max', '100'], [v.score + 'raw', String(best.score)]);
+        if (config.api === '2004') pairs.push([v.score + 'scaled', String(best.score / 100)]);
       }
       if (location) pairs.push([v.location, location]);
       pairs.push(['cmi.suspend_data', encode()]);
@@ -273,10 +326,11 @@
       return pairs;
     }
 
-    /* A status the LMS already holds as done is never taken back. */
-    function keepDone(status) {
-      var done = ['completed', 'passed', 'failed'];
-      return status === 'incomplete' && done.indexOf(initial.status) >= 0 ? initial.status : status;
+    /* Of two statuses, the one further along (the newer of two as far along): incomplete, then
+       completed or failed, then passed; for success_status unknown, failed, passed. */
+    function higher(held, now) {
+      var rank = { passed: 2, completed: 1, failed: 1 };
+      return (rank[held] || 0) > (rank[now] || 0) ? held : now;
     }
 
     function progress() {
@@ -286,12 +340,13 @@
       var seen = config.modules.filter(function (id) { return state.seen.indexOf(id) >= 0; });
       var scored = /checks/.test(config.rule) && checks.length > 0;
       var pages = /pages/.test(config.rule) || !scored;
-      var score = answered.length ? Math.round(100 * correct.length / checks.length) : null;
+      var all = checks.length > 0 && answered.length === checks.length;
+      var score = all ? Math.round(100 * correct.length / checks.length) : null;
       return {
         scored: scored,
-        done: (!pages || seen.length === config.modules.length) && (!scored || answered.length === checks.length),
+        done: (!pages || seen.length === config.modules.length) && (!scored || all),
         score: score,
-        passed: score !== null && score >= config.mastery,
+        passed: Math.max(score === null ? -1 : score, best.score === null ? -1 : best.score) >= config.mastery,
         fraction: (seen.length + answered.length) / Math.max(1, config.modules.length + checks.length)
       };
     }

@@ -17,6 +17,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import zipfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -327,8 +328,17 @@ def learner_side(course: Path, formats: list[str]) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     measured(cursus_build(course, out, [f for f in WEB_SCORM if f in formats]))
     zips = sorted(out.rglob("*.zip"))
+    # A SCO's page loads the SCORM runtime besides the website's script and style: the packages count too.
+    sites = {"web": out / "web"} if (out / "web").is_dir() else {}
+    for package in zips:
+        unpacked = out / "unpacked" / package.parent.name
+        with zipfile.ZipFile(package) as archive:
+            archive.extractall(unpacked)
+        sites[package.parent.name] = unpacked
+    weights = [(learner_weight(folder), name) for name, folder in sites.items()]
+    weights = [{"bytes": weight["bytes"], "page": f"{name}/{weight['page']}"} for weight, name in weights]
     return {
-        "learner_js_css": learner_weight(out / "web") if (out / "web").is_dir() else None,
+        "learner_js_css": max(weights, key=lambda w: w["bytes"], default=None),
         "scorm_zip_bytes": max((p.stat().st_size for p in zips), default=None),
     }
 
