@@ -24,7 +24,8 @@ SECTION_ID = re.compile(r'\bid="([^"]+)"')
 
 SCRIPT_STRINGS = (
     "saved", "correct", "not_correct", "try_again", "choose_first", "not_answered", "progress",
-    "clear_confirm", "cleared", "no_results", "search_results", "my_reflections", "your_name",
+    "clear_confirm", "cleared", "no_results", "search_results", "search_result_one", "search_results_first",
+    "my_reflections", "your_name",
     "name", "date", "question", "your_answer", "export_file", "continue_module",
 )
 """The UI strings that ``cursus.js`` needs, handed to it as JSON in every page."""
@@ -231,7 +232,7 @@ def _add_html(entries: list[SearchEntry], module: Module, piece: str) -> None:
 def _block_texts(block: Block) -> list[str]:
     """Return the searchable text of a block and its nested blocks."""
     texts = [block.title, block.text]
-    texts += [_text(option.html + " " + option.feedback_html) for option in block.options]
+    texts += [_text(option.html) for option in block.options]  # not the feedback: it tells the right answer
     texts += [source.text for source in block.sources]
     for node in block.body:
         if isinstance(node, Block):

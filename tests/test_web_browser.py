@@ -151,10 +151,10 @@ def test_a_cursus_store_provided_by_the_page_replaces_local_storage(page, mini_w
 
 def test_start_page_shows_progress_and_where_to_continue(page, mini_web):
     page.goto((mini_web / "index.html").as_uri())
-    assert page.text_content("[data-progress]") == "0 van 2 modules klaar"
+    assert page.text_content("[data-progress]") == "0 van 2 modules bekeken"
     page.goto((mini_web / "twee.html").as_uri())
     page.goto((mini_web / "index.html").as_uri())
-    assert page.text_content("[data-progress]") == "1 van 2 modules klaar"
+    assert page.text_content("[data-progress]") == "1 van 2 modules bekeken"
     assert page.is_visible("[data-seen-for='twee']") and not page.is_visible("[data-seen-for='een']")
     assert page.get_attribute("[data-continue] a", "href") == "twee.html"
     assert page.text_content("[data-continue] a") == "Ga verder: Module twee"
@@ -253,11 +253,38 @@ def test_search_finds_text_across_the_course(page, mini_web):
     page.fill("#search-input", "gezin drie")
     page.wait_for_selector("#search-results li", timeout=5000)
     assert page.eval_on_selector_all("#search-results a", "links => links.map(a => a.getAttribute('href'))") == ["twee.html#verdieping"]
-    assert page.text_content("#search-status") == "1 resultaten"
+    assert page.text_content("#search-status") == "1 resultaat"
     page.press("#search-input", "Enter")
     assert page.evaluate("document.activeElement.getAttribute('href')") == "twee.html#verdieping"
     page.fill("#search-input", "qqqzzz")
     assert page.text_content("#search-status") == "Geen resultaten."
+
+
+def test_search_says_how_many_it_shows_and_never_gives_an_answer_away(page, shipped_web, mini_web):
+    page.goto((shipped_web / "welkom.html").as_uri())
+    page.fill("#search-input", "armoede")
+    page.wait_for_selector("#search-results li", timeout=5000)
+    status = page.text_content("#search-status")
+    assert re.fullmatch(r"\d+ resultaten; hieronder de eerste 12\. Voeg een woord toe om gerichter te zoeken\.", status), status
+    assert page.locator("#search-results li").count() == 12
+    # "tunnelen" is only in the feedback on the right answer of a check.
+    page.goto((mini_web / "een.html").as_uri())
+    page.fill("#search-input", "tunnelen")
+    page.wait_for_function("document.getElementById('search-status').textContent !== ''", timeout=5000)
+    assert page.text_content("#search-status") == "Geen resultaten."
+
+
+def test_another_choice_takes_away_the_feedback_on_the_last_one(page, mini_web):
+    page.goto((mini_web / "een.html").as_uri())
+    page.check("#een-kc1-0")
+    page.click("[data-check-button='een-kc1']")
+    assert page.is_visible("#een-kc1-0-feedback") and "Niet goed" in page.text_content("[data-result-for='een-kc1']")
+    page.check("#een-kc1-1")
+    assert not page.is_visible("#een-kc1-0-feedback") and not page.is_visible("#een-kc1-1-feedback")
+    assert page.text_content("[data-result-for='een-kc1']") == ""
+    assert "is-wrong" not in page.get_attribute("#een-kc1", "class")
+    page.click("[data-check-button='een-kc1']")
+    assert page.text_content("[data-result-for='een-kc1']") == "Goed"
 
 
 def test_every_page_renders_fully_with_the_network_blocked(page, shipped_web):

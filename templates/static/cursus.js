@@ -110,7 +110,16 @@
     all('[data-check]').forEach(function (section) {
       var button = section.querySelector('[data-check-button]');
       if (button) button.addEventListener('click', function () { answerCheck(section); });
+      /* Another choice: the feedback on the previous one goes, until the learner checks again. */
+      section.addEventListener('change', function () { clearFeedback(section); });
     });
+  }
+
+  function clearFeedback(section) {
+    var parts = checkParts(section);
+    parts.feedback.forEach(function (box) { if (box) box.hidden = true; });
+    section.classList.remove('is-correct', 'is-wrong');
+    parts.result.textContent = '';
   }
 
   function answerCheck(section) {
@@ -437,6 +446,8 @@
     return value.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '');
   }
 
+  var SEARCH_SHOWN = 12;
+
   function setupSearch() {
     var box = document.querySelector('[data-search]');
     if (!box) return;
@@ -467,8 +478,11 @@
         return words.every(function (word) { return item.all.indexOf(word) >= 0; });
       });
       found.sort(function (a, b) { return score(b, words) - score(a, words); });
-      status.textContent = found.length ? format(strings.search_results, { count: found.length }) : strings.no_results;
-      found.slice(0, 12).forEach(function (item) { list.appendChild(result(item.entry, words[0])); });
+      var shown = found.slice(0, SEARCH_SHOWN);
+      status.textContent = !found.length ? strings.no_results
+        : found.length === 1 ? strings.search_result_one
+        : format(found.length > shown.length ? strings.search_results_first : strings.search_results, { count: found.length, shown: shown.length });
+      shown.forEach(function (item) { list.appendChild(result(item.entry, words[0])); });
     }
     input.addEventListener('focus', load);
     input.addEventListener('input', function () { load(); run(); });
