@@ -103,7 +103,7 @@ def sentences(module: Module) -> list[int]:
     a colon ends a sentence too, as it does for a reader)."""
     html = re.sub(r"<(table|pre)\b.*?</\1>", " ", " ".join(_learner_texts(module.body)), flags=re.S)
     plain = re.sub(r"<[^>]+>", " ", re.sub(r"</(p|li|h\d|dd|dt|blockquote)>", ". ", html))
-    found = (re.findall(r"[\w'’-]+", s) for s in re.split(r"(?<=[.!?:])\s+", " ".join(plain.split())))
+    found = (re.findall(r"[\w'’-]+", s) for s in re.split(r"(?<=[.!?:])\s+|(?<=[.!?:][\"”’'])\s+", " ".join(plain.split())))
     return [len(words) for words in found if len(words) >= 3]
 
 
@@ -116,3 +116,25 @@ def test_learners_read_short_sentences(module: Module):
     assert sum(lengths) / len(lengths) <= 12
     assert sum(length > 20 for length in lengths) <= 0.08 * len(lengths)
     assert max(lengths) <= 27
+
+
+def test_every_session_of_the_programme_fits_its_time_and_plans_its_exercises():
+    """The trainer guide's programme: each session's timetable adds up to its minutes, and every exercise
+    of its modules is in it by name."""
+    for session in COURSE_MODEL.schedule:
+        minutes = [int(n) for n in re.findall(r"\((\d+)(?: min)?[;)]", session.note)]
+        assert sum(minutes) == session.minutes, (session.title, minutes)
+        note = re.sub(r"[^\w\s]", "", session.note.lower())
+        for module_id in session.modules:
+            for exercise in COURSE_MODEL.module(module_id).blocks("exercise"):
+                start = " ".join(re.sub(r"[^\w\s]", "", exercise.title.lower()).split()[:2])
+                assert start in note, (session.title, exercise.title)
+
+
+@pytest.mark.parametrize("module", MODULES, ids=[m.id for m in MODULES])
+def test_feedback_does_not_repeat_the_verdict_shown_above_it(module: Module):
+    """The page shows "Goed" or "Niet goed" above each option's feedback; the feedback goes on from there."""
+    for check in module.blocks("check"):
+        for option in check.options:
+            feedback = re.sub(r"<[^>]+>", "", option.feedback_html).strip()
+            assert not re.match(r"(Goed|Niet goed)\b[.:!]", feedback), (check.id, feedback[:40])

@@ -109,6 +109,25 @@ def test_one_command_writes_both_pdfs_named_in_the_course_language(mini_pdf):
     assert sorted(p.name for p in mini_pdf.iterdir()) == ["mini-trainershandleiding.pdf", "mini-werkboek.pdf"]
 
 
+def test_a_check_of_the_workbook_stays_on_one_page_with_its_options(printed):
+    """A participant reads a knowledge check's question and all its options on one page."""
+    course, workbook, _ = printed
+    texts = [unhyphenated(page) for page in pages(workbook)]
+
+    def page_of(snippet: str, start: int = 0) -> int:
+        return next(n for n in range(start, len(texts)) if snippet in texts[n])
+
+    split = []
+    for module in course.modules:
+        for check in module.blocks("check"):
+            question = unhyphenated(" ".join(normalize(check.text).split()[:12]))
+            last = unhyphenated(" ".join(normalize(re.sub(r"<[^>]+>", " ", check.options[-1].html)).split()[:5]))
+            first = page_of(question, 2)  # after the contents
+            if last not in texts[first]:
+                split.append((check.id, first + 1))
+    assert split == []
+
+
 def test_every_module_title_goal_and_reflection_question_is_in_both_pdfs(printed):
     course, workbook, guide = printed
     for pdf in (workbook, guide):
