@@ -181,12 +181,16 @@ def test_answers_survive_reload_and_browser_restart_and_are_exported(browser, mi
     assert page.text_content("[data-answer-for='een-r1']") == "Schaarste slokt aandacht op.\nDat merk ik ook."
     assert page.text_content("[data-answer-for='twee-r1']") == "(nog niet beantwoord)"
     page.fill("#learner-name", "Sam de Vries")
-    markdown = download(page, "md").decode("utf-8")
+    with page.expect_download(timeout=5000) as info:
+        page.click("[data-download='md']")
+    markdown = Path(info.value.path()).read_text("utf-8")
+    assert re.fullmatch(r"mijn-reflecties-mini-sam-de-vries-20\d\d-\d\d-\d\d\.md", info.value.suggested_filename)
     context.close()
     assert markdown.startswith("# Mijn reflecties: Mini cursus\n")
     assert "Naam: Sam de Vries" in markdown and "Datum: 20" in markdown
     assert "## Module 1: Module één" in markdown and "Wat betekent schaarste voor jou?" in markdown
     assert "> Schaarste slokt aandacht op.\n> Dat merk ik ook." in markdown
+    assert "Module twee" not in markdown  # a module without an answer is not handed in
 
 
 def test_an_answer_typed_just_before_leaving_the_page_is_kept(page, mini_web):

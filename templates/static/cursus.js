@@ -254,6 +254,8 @@
       title: strings.my_reflections + ': ' + text(document.querySelector('.site-title')),
       name: state.name.trim(),
       date: today(),
+      /* The modules the learner answered in (with their unanswered questions too, for context): what
+         is handed in as coursework, not a list of every question of the course. */
       groups: all('[data-export-group]').map(function (group) {
         return {
           title: group.getAttribute('data-export-group'),
@@ -261,8 +263,14 @@
             return { question: text(item.querySelector('[data-question]')), answer: state.answers[item.getAttribute('data-reflection-item')] || '' };
           })
         };
-      })
+      }).filter(function (group) { return group.items.some(function (item) { return item.answer; }); })
     };
+  }
+
+  /* The export's file name: each student's differs (name and date), so a teacher can tell them apart. */
+  function fileName(data, ext) {
+    var name = fold(data.name).replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+    return [strings.export_file, courseId, name, data.date].filter(Boolean).join('-') + '.' + ext;
   }
 
   function today() {
@@ -276,7 +284,7 @@
     var made = kind === 'md' ? markdown(data) : kind === 'html' ? htmlDocument(data) : docx(data);
     var link = document.createElement('a');
     link.href = URL.createObjectURL(made.blob);
-    link.download = strings.export_file + '-' + courseId + '.' + made.ext;
+    link.download = fileName(data, made.ext);
     document.body.appendChild(link);
     link.click();
     link.remove();
