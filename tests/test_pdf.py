@@ -128,6 +128,15 @@ def test_a_check_of_the_workbook_stays_on_one_page_with_its_options(printed):
     assert split == []
 
 
+def test_the_colophon_says_on_which_page_the_references_start(printed):
+    _, workbook, guide = printed
+    for pdf in (workbook, guide):
+        texts = pages(pdf)
+        found = re.search(r"Literatuur, blz\. (\d+)", texts[1])
+        assert found, (pdf.name, texts[1][:300])
+        assert texts[int(found.group(1)) - 1].startswith("Literatuur"), pdf.name
+
+
 def test_every_module_title_goal_and_reflection_question_is_in_both_pdfs(printed):
     course, workbook, guide = printed
     for pdf in (workbook, guide):
