@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import traceback
 from functools import lru_cache
 from pathlib import Path
@@ -156,6 +157,17 @@ def find_static(course: Course, name: str) -> Path:
         if candidate.is_file():
             return candidate
     raise FileNotFoundError(name)
+
+
+INDENT = re.compile(rb"(?m)^[ \t]+")
+"""The indentation of a line of a script or stylesheet: learners download it for nothing."""
+
+
+def static_bytes(course: Course, name: str) -> bytes:
+    """Return a static asset as learners download it: scripts and styles without the indentation of
+    their lines (a tenth of their size; the line numbers stay those of the source)."""
+    data = find_static(course, name).read_bytes()
+    return INDENT.sub(b"", data) if name.endswith((".js", ".css")) else data
 
 
 def format_minutes(minutes: int, strings: dict[str, str]) -> str:

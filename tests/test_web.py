@@ -165,3 +165,12 @@ def test_builds_are_reproducible(mini, tmp_path):
         web = tmp_path / name / "web"
         outputs.append({p.relative_to(web).as_posix(): p.read_bytes() for p in sorted(web.rglob("*")) if p.is_file()})
     assert outputs[0] == outputs[1]
+
+
+def test_scripts_and_styles_are_downloaded_without_indentation(mini_web):
+    """What learners load is the source without the indentation of its lines (same lines, same code)."""
+    static = Path(__file__).resolve().parent.parent / "templates" / "static"
+    for name in ("cursus.js", "cursus.css"):
+        built, source = (mini_web / name).read_text("utf-8"), (static / name).read_text("utf-8")
+        assert built.splitlines() == [line.lstrip(" \t") for line in source.splitlines()]
+        assert len(built) < len(source)

@@ -19,7 +19,7 @@ from cursus.builders import Builder
 from cursus.manifest import Item, Manifest, Metadata, Resource, identifier, iso_duration, reproducible_zip, zip_timestamp
 from cursus.model import LEARNER, Block, Course, Html, Module, Option
 from cursus.output import OutputFolder
-from cursus.templating import environment, find_static, ui_strings, search_path
+from cursus.templating import environment, static_bytes, ui_strings, search_path
 
 ASSETS = ("cursus.css", "cursus.js", "scorm.js")
 """The files every SCO shares, at the root of the package."""
@@ -307,7 +307,7 @@ def _assets(course: Course) -> dict[str, bytes]:
     found = {}
     for name in ASSETS:
         try:
-            found[name] = find_static(course, name).read_bytes()
+            found[name] = static_bytes(course, name)
         except FileNotFoundError:
             continue
     return found

@@ -6,7 +6,7 @@ from cursus import site
 from cursus.builders import Builder
 from cursus.model import LEARNER, Course
 from cursus.output import OutputFolder
-from cursus.templating import environment, find_static
+from cursus.templating import environment, static_bytes
 
 ASSETS = ("cursus.css", "cursus.js")
 
@@ -30,6 +30,6 @@ class WebBuilder(Builder):
             out.write_text(f"{kind}.html", site.render_page(env, f"web/{kind}.html", kind, **context, **extra))
         out.write_text("search-index.js", env.get_template("web/search-index.js").render(entries=pages.search_index(course)))
         for name in ASSETS:
-            out.copy(find_static(course, name), name)
+            out.write_bytes(name, static_bytes(course, name))
         for media in site.media_files(course):
             out.copy(media.source, media.target)
