@@ -120,9 +120,9 @@
     var queue = [];
     var listeners = [];
     var initial = { entry: '', location: '', status: '' };
-    var best = { status: '', success: '', score: null, progress: 0 };
     /* What the LMS holds, and what this session reported: never reported lower again (a learner who
        reviews a passed module, or clears the answers, keeps the record already earned). */
+    var best = { status: '', success: '', score: null, progress: 0 };
     var location = '';
     var learner = '';
     var failing = false;
