@@ -25,6 +25,7 @@ PARENTS = {
     "materials": {"exercise"},
     "steps": {"exercise"},
     "debrief": {"exercise"},
+    "sheet": {"exercise"},
     "check": {TOP, "case"},
     "case": {TOP},
     "example": {TOP},
@@ -40,11 +41,12 @@ ATTRIBUTES = {
     "check": {"goals", "mode"},
     "case": {"goals"},
     "example": {"goals"},
+    "sheet": {"layout"},
 }
 """The attributes (besides ``#id``) each block type accepts."""
 
 NEEDS_ID = {"reflection", "exercise", "check"}
-NEEDS_TITLE = {"exercise", "case", "example", "term"}
+NEEDS_TITLE = {"exercise", "case", "example", "term", "sheet"}
 
 
 @dataclass

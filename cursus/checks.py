@@ -17,6 +17,8 @@ ASSESSMENTS = ("reflection", "check")
 """Blocks through which a goal is reflected on or assessed."""
 STORED = ("reflection", "exercise", "check", "case")
 """Blocks whose ids must be unique in the course (answers and progress are stored under them)."""
+LAYOUTS = ("page", "cards")
+"""How a copy sheet is printed: as a page (a form, a story), or its list cut into cards."""
 HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 CONTRAST_MIN = 4.5
 """WCAG 2.2 AA for text: the accent colour is the header's background under white text, and the
@@ -109,6 +111,8 @@ def _check_blocks(module: Module, diagnostics: Diagnostics) -> None:
                 diagnostics.error(module.path, block.line, f"{where}.{key}", f"expected a whole number, got '{block.attrs[key]}'")
         if block.kind == "check":
             _check_check(module, block, where, diagnostics)
+        if block.kind == "sheet":
+            _check_sheet(module, block, where, diagnostics)
         if block.kind == "sources":
             for source in block.sources:
                 if not source.urls:
@@ -134,6 +138,18 @@ def _check_check(module: Module, block: Block, where: str, diagnostics: Diagnost
             diagnostics.warning(module.path, option.line, f"{where}.options[{index}]", "this option has no feedback; indent a paragraph under it explaining why it is right or wrong")
     if not block.text:
         diagnostics.error(module.path, block.line, f"{where}.question", "the knowledge check has no question before its options")
+
+
+def _check_sheet(module: Module, block: Block, where: str, diagnostics: Diagnostics) -> None:
+    """Check a copy sheet's layout, and that a sheet of cards has the list its cards are cut from."""
+    layout = block.attrs.get("layout", "page")
+    if layout not in LAYOUTS:
+        known = "' or '".join(LAYOUTS)
+        diagnostics.error(module.path, block.line, f"{where}.layout", f"layout must be '{known}', got '{layout}'")
+    elif layout == "cards" and "<li" not in block.html:
+        diagnostics.error(module.path, block.line, f"{where}.layout", "a sheet of cards needs a list: each item ('- ...') becomes one card")
+    if not block.html.strip():
+        diagnostics.error(module.path, block.line, where, "the copy sheet is empty; write what the trainer copies")
 
 
 def _check_links(course: Course, loaded: Loaded, diagnostics: Diagnostics) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 TRAINER = "trainer"
+SHEET = "sheet"
+"""A copy sheet of an exercise (role cards, a form): printed for the trainer to copy, never shown to learners."""
 LEARNER = "learner"
 RESERVED_IDS = ("index", "glossary", "sources", "reflections", "launch")
 """Ids no module may have: a module's page is ``<id>.html``, beside the website's start, glossary,
@@ -58,14 +60,14 @@ class Block:
     """A fenced block (reflection, exercise, check, ...), rendered once."""
 
     kind: str
-    """reflection, exercise, materials, steps, debrief, check, case, example, term, sources, trainer."""
+    """reflection, exercise, materials, steps, debrief, sheet, check, case, example, term, sources, trainer."""
     id: str
     """Stable id within the course (reflections, exercises, checks, cases); a slug for others."""
     title: str
     goals: tuple[str, ...]
     """Ids of the module's learning goals this block serves."""
     attrs: dict
-    """The remaining attributes of the opening fence (duration, group, lines, mode)."""
+    """The remaining attributes of the opening fence (duration, group, lines, mode, layout)."""
     body: tuple
     """Rendered content in order: ``Html`` pieces and nested ``Block`` objects."""
     line: int = 0
@@ -89,8 +91,9 @@ class Block:
 
     @property
     def trainer_only(self) -> bool:
-        """Tell whether only trainer outputs may show this block."""
-        return self.kind == TRAINER
+        """Tell whether only trainer outputs may show this block: trainer notes, and copy sheets,
+        which may hold what a role card keeps from the others."""
+        return self.kind in (TRAINER, SHEET)
 
     @property
     def multiple(self) -> bool:

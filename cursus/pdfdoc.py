@@ -83,6 +83,14 @@ class Localizer:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A labelled in-document link."""
+
+    label: str
+    anchor: str
+
+
+@dataclass(frozen=True)
 class Activity:
     """One row of a module's session plan."""
 
@@ -93,6 +101,23 @@ class Activity:
     minutes: int
     group: str
     materials_html: str
+    sheets: tuple[Link, ...] = ()
+    """The exercise's copy sheets, printed at the back of the trainer guide."""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A copy sheet of an exercise, printed on pages of its own at the back of the trainer guide."""
+
+    anchor: str
+    title: str
+    layout: str
+    """``page`` or ``cards`` (its list cut into cards)."""
+    html: str
+    number: int
+    """The number of the module it belongs to."""
+    exercise: str
+    """The title of the exercise it belongs to."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +152,7 @@ class Chapter:
     html: str
     activities: tuple[Activity, ...]
     answers: tuple[AnswerKey, ...]
+    sheets: tuple[Sheet, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,14 +174,6 @@ class SessionView:
     minutes: int
     note: str
     chapters: tuple[Chapter, ...]
-
-
-@dataclass(frozen=True)
-class Link:
-    """A labelled in-document link."""
-
-    label: str
-    anchor: str
 
 
 @dataclass(frozen=True)
@@ -193,6 +211,8 @@ class Document:
     sessions: tuple[SessionView, ...]
     alignment: tuple[AlignmentRow, ...]
     exercises: tuple[tuple[Chapter, Activity], ...]
+    sheets: tuple[Sheet, ...] = ()
+    """The copy sheets of the printed modules (the trainer guide's; learner views have none)."""
 
     @property
     def chapters(self) -> list[Chapter]:
@@ -278,6 +298,7 @@ def _assemble(course: Course, title: str, handout: bool, volume: str, parts: tup
         sessions=_sessions(course, chapters),
         alignment=_alignment(course, chapters, label),
         exercises=tuple((c, a) for c in chapters.values() for a in c.activities if a.kind == "exercise"),
+        sheets=tuple(sheet for chapter in chapters.values() for sheet in chapter.sheets),
     )
 
 
@@ -286,7 +307,39 @@ def _chapter(module: Module, number: int, part_title: str, fragment, localize, l
     html = localize(fragment.render(module=module, medium="print"), module.id)
     activities = tuple(_activity(module, block, label, localize) for block in module.blocks() if block.kind in ACTIVITIES)
     answers = tuple(_answer_key(module, block, localize) for block in module.blocks("check"))
-    return Chapter(module, number, anchor(module.id), part_title, html, activities, answers)
+    sheets = tuple(
+        _sheet(module, number, exercise, sheet, localize)
+        for exercise in module.blocks("exercise") for sheet in exercise.children("sheet")
+    )
+    return Chapter(module, number, anchor(module.id), part_title, html, activities, answers, sheets)
+
+
+def _sheet(module: Module, number: int, exercise: Block, block: Block, localize) -> Sheet:
+    """Return a copy sheet as printed; a sheet of cards has a label on every card, its list's items."""
+    layout = block.attrs.get("layout", "page")
+    html = localize(block.html, module.id, keep_ids=False)
+    if layout == "cards":
+        html = _cards(html, block.title)
+    return Sheet(anchor(module.id, block.id), block.title, layout, html, number, exercise.title)
+
+
+def _cards(html: str, label: str) -> str:
+    """Return a sheet's HTML with each item of its lists marked as a card that carries the sheet's
+    title and its number, so a card cut out of the page still says what it is."""
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for found in root.iterchildren("ul", "ol"):
+        found.set("class", "cards")
+        found.text = None
+        items = list(found.iterchildren("li"))
+        for number, item in enumerate(items, 1):
+            item.set("class", "card")
+            item.tail = None  # two cards of half the width fill a line only without a space between them
+            heading = lxml.html.Element("p", {"class": "card-label"})
+            heading.text = f"{label} · {number}/{len(items)}"
+            heading.tail, item.text = item.text, None
+            item.insert(0, heading)
+    lead = htmllib.escape(root.text or "", quote=False)
+    return lead + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
 
 
 def _activity(module: Module, block: Block, label, localize) -> Activity:
@@ -301,6 +354,7 @@ def _activity(module: Module, block: Block, label, localize) -> Activity:
         int(minutes) if str(minutes).isdigit() else 0,
         str(block.attrs.get("group", "")),
         materials,
+        tuple(Link(sheet.title, anchor(module.id, sheet.id)) for sheet in block.children("sheet")),
     )
 
 
