@@ -83,10 +83,11 @@ def whole(pdf: Path) -> str:
 
 
 def trainer_texts(course) -> list[str]:
-    """Return a distinctive snippet (first words) of every trainer-only block of the full course."""
+    """Return a distinctive snippet (first words) of every trainer-only block of the full course:
+    trainer notes, and copy sheets (their instruction, or their first card)."""
     snippets = []
     for module in course.modules:
-        for block in module.blocks("trainer"):
+        for block in module.blocks("trainer") + module.blocks("sheet"):
             words = normalize(block.text).split()
             snippets.append(" ".join(words[:8]))
     return snippets
@@ -163,6 +164,7 @@ def test_mini_trainer_secrets_only_in_the_guide(mini_pdf):
     guide = whole(mini_pdf / "mini-trainershandleiding.pdf")
     for secret in ("GEHEIM-TRAINER-REFLECTIE", "GEHEIM-TRAINER-OEFENING", "GEHEIM-TRAINER-LOS"):
         assert secret in guide
+    assert "GEHEIMTRAINERKOPIEERBLAD" in unhyphenated(guide)  # a role card
 
 
 # -- Layout: contents, odd pages, outline ---------------------------------------------------------
@@ -351,6 +353,53 @@ def test_overleefhuis_script_is_in_the_guide(shipped_pdf):
     for part in ("materials", "steps", "debrief", "trainer"):
         for child in exercise.children(part):
             assert " ".join(normalize(child.text).split()[:6]) in guide, part
+
+
+# -- Copy sheets -----------------------------------------------------------------------------------
+
+def words(pdf: Path, page: int) -> dict[str, tuple[float, float]]:
+    """Return the position (left, top, in mm) of each word on one page (the first time it occurs)."""
+    found = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    positions: dict[str, tuple[float, float]] = {}
+    for x, y, word in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]+)</word>', found):
+        positions.setdefault(word, (float(x) / MM, float(y) / MM))
+    return positions
+
+
+def test_copy_sheets_are_printed_at_the_back_of_the_guide_each_on_pages_of_its_own(mini_pdf):
+    """A trainer finds each sheet from its exercise, its session plan and the contents, and copies a
+    page that shows only the sheet (no running header)."""
+    guide = mini_pdf / "mini-trainershandleiding.pdf"
+    text = pages(guide)
+    starts = {}
+    for title in ("Rolkaarten", "Observatieformulier"):
+        found = [i + 1 for i, page in enumerate(text) if page.startswith(f"Kopieerblad · Module 1 · Een week rondkomen {title} ")]
+        assert len(found) == 1, (title, found)
+        starts[title] = found[0]
+        references = re.findall(rf"Kopieerblad: {title}, blz\. (\d+)", " ".join(text))
+        assert references and set(references) == {str(found[0])}, (title, references)  # in the exercise and its session plan
+        assert len(references) == 2, references
+    assert starts["Observatieformulier"] > starts["Rolkaarten"] > next(i for i, page in enumerate(text) if "Sessieplan" in page)
+    contents = next(page for page in text[:8] if page.startswith("Inhoud"))
+    index = next(i + 1 for i, page in enumerate(text) if page.startswith("Kopieerbladen Rolkaarten, formulieren"))
+    assert re.search(rf"Kopieerbladen \.?[ .]*{index}\b", contents), contents
+    cards = text[starts["Rolkaarten"] - 1]
+    for number in (1, 2, 3):
+        assert f"Rolkaarten · {number}/3" in cards
+    assert "Observator. Let op open vragen." in cards and "kopiëren voor je eigen training mag" in cards
+    assert "Kopieerblad" not in whole(mini_pdf / "mini-werkboek.pdf")
+
+
+def test_cards_are_cut_two_to_a_row_and_a_form_leaves_room_to_write(mini_pdf):
+    guide = mini_pdf / "mini-trainershandleiding.pdf"
+    text = pages(guide)
+    page = next(i + 1 for i, page in enumerate(text) if page.startswith("Kopieerblad · Module 1 · Een week rondkomen Rolkaarten "))
+    at = words(guide, page)
+    (x1, y1), (x2, y2), (x3, y3) = at["1/3"], at["2/3"], at["3/3"]
+    assert abs(y1 - y2) < 1 and x2 - x1 > 75, "the first two cards side by side, each half the width"
+    assert abs(x3 - x1) < 1 and y3 - y1 > 60, "the third card on the next row, under the first"
+    form = words(guide, page + 1)
+    assert form["samengevat?"][1] - form["gesteld?"][1] > 20, "an empty cell of a form is a box to write in"
 
 
 # -- Options ---------------------------------------------------------------------------------------

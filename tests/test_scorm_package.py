@@ -127,6 +127,15 @@ def test_sco_pages_do_not_link_to_other_scos(mini_scorm):
     assert page.xpath("//body/@data-module") == ["een"]
 
 
+def test_learners_never_see_trainer_notes_or_copy_sheets(mini_scorm):
+    for version in ("scorm12", "scorm2004"):
+        with zipfile.ZipFile(mini_scorm / version / "mini-1.0.0.zip") as archive:
+            texts = [archive.read(name).decode("utf-8", "replace") for name in archive.namelist()]
+        assert any("Een week rondkomen" in text for text in texts)
+        for text in texts:
+            assert "GEHEIM-TRAINER" not in text and "Rolkaarten" not in text
+
+
 def test_rebuilds_are_byte_identical_and_identifiers_survive_a_new_version(mini, tmp_path):
     first = tmp_path / "first"
     assert run("build", mini, "--out", first, "-f", "scorm12", "-f", "scorm2004", "--quiet").exit_code == 0
