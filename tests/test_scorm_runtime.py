@@ -403,3 +403,49 @@ def test_typing_reaches_the_lms_at_most_every_ten_seconds_and_all_of_it_on_leavi
     assert len(session.calls("LMSCommit")) - before <= 1
     cmi = session.close()
     assert "Zin 6." in cmi["suspend_data"]
+
+
+def test_an_lms_that_cuts_suspend_data_short_still_gets_a_readable_record(browser, lms):
+    """Some LMSs store suspend_data cut at their own limit and still answer 'true'. The runtime reads
+    the record back, fits it to that limit, and tells the learner the LMS keeps answers shortened."""
+    context = browser.new_context()
+    session = Session(context.new_page(), lms, "2004", "p2004/een.html", faults={"truncate": {"cmi.suspend_data": 400}})
+    write(session.frame, "een-r1", LONG)
+    answer_correctly(session.frame, "een-kc1")  # a check is saved at once, with the answer typed before it
+    assert session.frame.locator("[data-scorm='truncated']").is_visible()
+    cmi = session.close()
+    context.close()
+    record = json.loads(cmi["suspend_data"])
+    assert len(cmi["suspend_data"]) <= 400
+    assert record[3]["een-kc1"].endswith("+") and record[4]["een-r1"].endswith("…")
+
+    other = browser.new_context()
+    elsewhere = Session(other.new_page(), lms, "2004", "p2004/een.html", relaunch_data(cmi, "2004"))
+    kept = elsewhere.frame.locator("#een-r1-answer").input_value()
+    assert kept.endswith("…") and LONG.startswith(kept[:-1])
+    assert "is-correct" in elsewhere.frame.locator("#een-kc1").get_attribute("class")
+    other.close()
+
+
+def test_a_record_cut_short_earlier_is_read_as_far_as_it_goes(browser, lms):
+    """A record an LMS cut short before (an earlier runtime, or a cut made when the LMS stored it):
+    on another device, what it still holds comes back, and the next save stores a whole record."""
+    context = browser.new_context()
+    session = Session(context.new_page(), lms, "1.2", "p12/een.html")
+    answer_correctly(session.frame, "een-kc1")
+    write(session.frame, "een-r1", "Eerst dit, dan de rest van mijn antwoord dat later is afgesneden.")
+    cmi = session.close()
+    context.close()
+    whole = cmi["suspend_data"]
+    cut = whole[:whole.index("dan de rest")]
+    assert cut.endswith("Eerst dit, ")
+    data = relaunch_data(cmi, "1.2")
+    data["suspend_data"] = cut
+
+    other = browser.new_context()
+    elsewhere = Session(other.new_page(), lms, "1.2", "p12/een.html", data)
+    assert elsewhere.frame.locator("#een-r1-answer").input_value() == "Eerst dit, …"
+    assert "is-correct" in elsewhere.frame.locator("#een-kc1").get_attribute("class")
+    again = elsewhere.close()
+    other.close()
+    assert json.loads(again["suspend_data"])[4]["een-r1"] == "Eerst dit, …"

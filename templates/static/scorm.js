@@ -256,8 +256,9 @@
       var ok = true;
       values(ending).forEach(function (pair) {
         if (written[pair[0]] === pair[1]) return;
-        if (call('set', pair[0], pair[1])) written[pair[0]] = pair[1];
-        else { ok = false; if (pair[0] === 'cmi.suspend_data') shrink(); }
+        if (pair[0] === 'cmi.suspend_data') { if (!writeSuspend(pair[1])) { ok = false; shrink(); } }
+        else if (call('set', pair[0], pair[1])) written[pair[0]] = pair[1];
+        else ok = false;
       });
       /* Interactions are a journal an LMS may refuse (optional in SCORM 1.2): one it rejects is
          dropped, and what counts (status, score, suspend_data) is committed all the same. */
@@ -282,6 +283,22 @@
     function retryLater() {
       if (retryTimer || session === 'closed') return;
       retryTimer = setTimeout(function () { retryTimer = null; sync(); }, RETRY_MS);
+    }
+
+    /* Write suspend_data and read it back. An LMS that cuts it short instead of refusing it has shown
+       its real limit: the record is encoded again to fit it, so it stays readable. */
+    function writeSuspend(text) {
+      for (var tries = 0; tries < 3; tries += 1) {
+        if (!call('set', 'cmi.suspend_data', text)) return false;
+        var back = get('cmi.suspend_data');
+        if (!back || back.length >= text.length || text.indexOf(back) !== 0) {
+          written['cmi.suspend_data'] = text;
+          return true;
+        }
+        limit = back.length;
+        text = encode();
+      }
+      return false;
     }
 
     /* An LMS that rejects suspend_data may enforce a smaller limit than promised: ask for less. */
@@ -451,7 +468,7 @@
 
     function decode(text) {
       try {
-        var data = JSON.parse(text);
+        var data = parse(text) || parse(repair(text));
         if (!Array.isArray(data) || data[0] !== 1) return null;
         var checks = {};
         Object.keys(data[3] || {}).forEach(function (id) {
@@ -465,6 +482,32 @@
       } catch (e) {
         return null;
       }
+    }
+
+    function parse(text) {
+      try { return JSON.parse(text); } catch (e) { return null; }
+    }
+
+    /* A record an LMS cut short (when it was stored, or by an earlier runtime): the longest start of
+       it that reads as a record once its open brackets are closed. An answer cut in the middle ends
+       in an ellipsis, as one shortened to fit does. */
+    function repair(text) {
+      var open = [];
+      var inString = false;
+      var commas = [];
+      for (var i = 0; i < text.length; i += 1) {
+        var ch = text.charAt(i);
+        if (inString) { if (ch === '\\') i += 1; else if (ch === '"') inString = false; }
+        else if (ch === '"') inString = true;
+        else if (ch === '[' || ch === '{') open.push(ch === '[' ? ']' : '}');
+        else if (ch === ']' || ch === '}') open.pop();
+        else if (ch === ',') commas.push([i, open.slice()]);
+      }
+      var close = function (stack) { return stack.slice().reverse().join(''); };
+      var tries = [(inString ? text.replace(/\\(u[0-9a-fA-F]{0,3})?$/, '') + ELLIPSIS + '"' : text) + close(open)];
+      for (var c = commas.length - 1; c >= 0 && tries.length < 40; c -= 1) tries.push(text.slice(0, commas[c][0]) + close(commas[c][1]));
+      for (var t = 0; t < tries.length; t += 1) if (parse(tries[t])) return tries[t];
+      return '';
     }
 
     /* The LMS copy of this SCO's part wins when it is newer than the browser's copy; an answer the
