@@ -43,7 +43,8 @@ def summary_lines(course: Course) -> list[str]:
         f"  {_count(len(course.parts), 'part')}, {_count(len(modules), 'module')}, {course.minutes} minutes of study"
         f" ({course.study_load} h study load), {_count(sum(len(m.goals) for m in modules), 'learning goal')}",
         f"  activities: {count('reflection')}, {count('exercise')},"
-        f" {count('check', 'knowledge check')}, {count('case')}; {_count(len(course.terms()), 'glossary term')}",
+        f" {count('check', 'knowledge check')}, {count('case')}; {_count(len(course.terms()), 'glossary term')},"
+        f" {count('sheet', 'copy sheet')}",
         "",
     ]
     for part in course.parts:

@@ -30,7 +30,7 @@ def test_check_summary_of_the_mini_course(mini: Path):
     result = run("check", mini, "--strict")
     assert result.exit_code == 0, result.output
     assert "2 parts, 2 modules, 75 minutes" in result.output
-    assert "activities: 2 reflections, 1 exercise, 2 knowledge checks, 1 case; 1 glossary term\n" in result.output
+    assert "activities: 2 reflections, 1 exercise, 2 knowledge checks, 1 case; 1 glossary term, 2 copy sheets\n" in result.output
     assert "Deel A: 1 module, 30 min" in result.output
     assert "* een/lg2: check:een-kc1, exercise:een-ex1" in result.output
 
