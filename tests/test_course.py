@@ -101,7 +101,12 @@ def _learner_texts(nodes) -> list[str]:
 def sentences(module: Module) -> list[int]:
     """Return the length in words of every sentence a learner reads in *module* (tables and code left out;
     a colon ends a sentence too, as it does for a reader)."""
-    html = re.sub(r"<(table|pre)\b.*?</\1>", " ", " ".join(_learner_texts(module.body)), flags=re.S)
+    return sentence_lengths(" ".join(_learner_texts(module.body)))
+
+
+def sentence_lengths(html: str) -> list[int]:
+    """Return the length in words of every sentence of *html* (tables and code left out)."""
+    html = re.sub(r"<(table|pre)\b.*?</\1>", " ", html, flags=re.S)
     plain = re.sub(r"<[^>]+>", " ", re.sub(r"</(p|li|h\d|dd|dt|blockquote)>", ". ", html))
     found = (re.findall(r"[\w'’-]+", s) for s in re.split(r"(?<=[.!?:])\s+|(?<=[.!?:][\"”’'])\s+", " ".join(plain.split())))
     return [len(words) for words in found if len(words) >= 3]
@@ -116,6 +121,23 @@ def test_learners_read_short_sentences(module: Module):
     assert sum(lengths) / len(lengths) <= 12
     assert sum(length > 20 for length in lengths) <= 0.08 * len(lengths)
     assert max(lengths) <= 27
+
+
+PRINTED = re.compile(r"kaart|formulier|brieven|\bvel\b|\bblad\b|\bA4\b", re.I)
+"""Materials a trainer would have to write and print: cards, forms, letters, sheets."""
+
+
+@pytest.mark.parametrize("module", MODULES, ids=[m.id for m in MODULES])
+def test_exercises_come_with_the_copy_sheets_their_materials_name(module: Module):
+    """An exercise whose materials name cards, forms or letters has them as copy sheets, written in
+    plain Dutch: participants read them."""
+    for exercise in module.blocks("exercise"):
+        materials = " ".join(block.text for block in exercise.children("materials"))
+        sheets = exercise.children("sheet")
+        if PRINTED.search(materials):
+            assert sheets, (module.id, exercise.title, PRINTED.search(materials)[0])
+        lengths = sentence_lengths(" ".join(sheet.html for sheet in sheets))
+        assert not lengths or max(lengths) <= 25, (module.id, exercise.title, max(lengths))
 
 
 def test_every_session_of_the_programme_fits_its_time_and_plans_its_exercises():

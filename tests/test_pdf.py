@@ -16,6 +16,7 @@ from conftest import COURSE, ROOTS, _shared_build, copy_root, run
 from cursus.build import build, check
 from cursus.builders import BuildOptions
 from cursus.builders.pdf import PdfBuilder
+from cursus.model import Block, for_learners
 
 MM = 72 / 25.4
 """PDF points per millimetre."""
@@ -83,14 +84,32 @@ def whole(pdf: Path) -> str:
 
 
 def trainer_texts(course) -> list[str]:
-    """Return a distinctive snippet (first words) of every trainer-only block of the full course:
-    trainer notes, and copy sheets (their instruction, or their first card)."""
+    """Return a distinctive snippet of every trainer-only block of the full course: the first words
+    of a trainer note; of a copy sheet, the first eight words that learners do not read in its module
+    (a sheet may repeat an exercise's instruction)."""
     snippets = []
+    learners = {module.id: module for module in for_learners(course).modules}
     for module in course.modules:
-        for block in module.blocks("trainer") + module.blocks("sheet"):
+        for block in module.blocks("trainer"):
             words = normalize(block.text).split()
             snippets.append(" ".join(words[:8]))
+        seen = normalize(re.sub(r"<[^>]+>", " ", " ".join(_html(learners[module.id].body))))
+        for block in module.blocks("sheet"):
+            words = normalize(block.text).split()
+            windows = (" ".join(words[i:i + 8]) for i in range(max(1, len(words) - 7)))
+            snippets += [next(window for window in windows if window not in seen)]
     return snippets
+
+
+def _html(nodes) -> list[str]:
+    """Return the HTML of a body's prose and of its blocks, at every depth."""
+    found = []
+    for node in nodes:
+        found.append(node.html)
+        if isinstance(node, Block):
+            found += [part for option in node.options for part in (option.html, option.feedback_html)]
+            found += _html(node.body)
+    return found
 
 
 def outline(reader: PdfReader, items=None, depth=0) -> list[tuple[int, str, int]]:
@@ -198,7 +217,12 @@ def test_outline_lists_every_part_and_module_under_it(printed):
         tops = [title for depth, title, _ in rows if depth == 0]
         for part in course.parts:
             assert any(part.title in title for title in tops), part.title
-        modules = [(title, page) for depth, title, page in rows if depth == 1]
+        parts = {title for title in tops if any(part.title in title for part in course.parts)}
+        modules, part = [], None
+        for depth, title, page in rows:  # a module is a second-level entry under its part (copy sheets are under theirs)
+            part = title if depth == 0 else part
+            if depth == 1 and part in parts:
+                modules.append((title, page))
         assert [title for title, _ in modules] == [m.title for m in course.modules]
         assert all(page % 2 == 1 for _, page in modules)
 
@@ -388,6 +412,9 @@ def test_copy_sheets_are_printed_at_the_back_of_the_guide_each_on_pages_of_its_o
         assert f"Rolkaarten · {number}/3" in cards
     assert "Observator. Let op open vragen." in cards and "kopiëren voor je eigen training mag" in cards
     assert "Kopieerblad" not in whole(mini_pdf / "mini-werkboek.pdf")
+    rows = outline(PdfReader(guide))
+    top = next(i for i, row in enumerate(rows) if row[:2] == (0, "Kopieerbladen"))
+    assert rows[top + 1:top + 3] == [(1, "Rolkaarten", starts["Rolkaarten"]), (1, "Observatieformulier", starts["Observatieformulier"])]
 
 
 def test_cards_are_cut_two_to_a_row_and_a_form_leaves_room_to_write(mini_pdf):
