@@ -146,6 +146,20 @@ goals:
 {bullets(rng, 2)}
 :::
 
+::: sheet Rolkaarten {n} {{layout=cards}}
+{sentence(rng)}
+
+{bullets(rng, 4)}
+:::
+
+::: sheet Observatieformulier {n}
+| {rng.choice(WORDS)} | {rng.choice(WORDS)} |
+|---|---|
+| {sentence(rng)} | |
+| {sentence(rng)} | |
+| {sentence(rng)} | |
+:::
+
 ::: trainer
 {paragraph(rng, 2)}
 :::
