@@ -50,6 +50,8 @@ HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 HEADING = re.compile(r"<h([1-6])(\s[^>]*)?>(.*?)</h\1>", re.S)
 ANCHOR = re.compile(r'\sid="([^"]*)"')
 TAGS = re.compile(r"<[^>]+>")
+INLINE_TAGS = re.compile(r"</?(?:a|abbr|b|cite|code|dfn|em|i|kbd|mark|q|s|small|span|strong|sub|sup|u)\b[^>]*>")
+"""Tags that stand within a line of text."""
 SAFE_RUN = re.compile(r"[^a-z0-9._-]+")
 """Characters an output file name must not hold, as a run to replace by one '-'."""
 
@@ -569,5 +571,6 @@ def _dedent(text: str) -> str:
 
 
 def _plain(html: str) -> str:
-    """Return the text of an HTML fragment, tags removed, whitespace folded."""
-    return " ".join(htmllib.unescape(TAGS.sub(" ", html)).split())
+    """Return the text of an HTML fragment, tags removed, whitespace folded: a tag within a line of
+    text (emphasis, a link) joins its words as written ("*Het kamp*, en" stays "Het kamp, en")."""
+    return " ".join(htmllib.unescape(TAGS.sub(" ", INLINE_TAGS.sub("", html))).split())

@@ -140,6 +140,17 @@ def test_exercises_come_with_the_copy_sheets_their_materials_name(module: Module
         assert not lengths or max(lengths) <= 25, (module.id, exercise.title, max(lengths))
 
 
+@pytest.mark.parametrize("module", MODULES, ids=[m.id for m in MODULES])
+def test_a_student_alone_can_do_every_exercise(module: Module):
+    """A student who studies alone (online) does each group exercise in a version of their own, with an
+    answer field, using only what learners can read (copy sheets are the trainer's)."""
+    for exercise in LEARNER_MODULES[module.id].blocks("exercise"):
+        alone = [block for block in exercise.children("reflection") if block.title == "Alleen aan de slag"]
+        assert len(alone) == 1, (module.id, exercise.title)
+        assert alone[0].id == f"{exercise.id}-alleen" and set(alone[0].goals) <= set(exercise.goals), alone[0].id
+        assert not re.search(r"kopieerblad|rolkaart|dilemmakaart", alone[0].text, re.I), alone[0].text
+
+
 def test_every_session_of_the_programme_fits_its_time_and_plans_its_exercises():
     """The trainer guide's programme: each session's timetable adds up to its minutes, and every exercise
     of its modules is in it by name."""

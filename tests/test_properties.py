@@ -209,6 +209,13 @@ def test_plain_text_of_html_folds_white_space_as_before(html: str):
     import html as htmllib
     import re
 
+    from cursus.render import INLINE_TAGS, _plain
+
+    assert _plain(html) == re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", INLINE_TAGS.sub("", html)))).strip()
+
+
+def test_plain_text_keeps_words_and_punctuation_together_around_emphasis_and_links():
     from cursus.render import _plain
 
-    assert _plain(html) == re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+    html = '<p>de casus <em>Het kamp</em>, en <a href="x">de <strong>regeling</strong></a>.</p><ul><li>Een</li><li>Twee<br>drie</li></ul>'
+    assert _plain(html) == "de casus Het kamp, en de regeling. Een Twee drie"

@@ -174,3 +174,20 @@ def test_scripts_and_styles_are_downloaded_without_indentation(mini_web):
         built, source = (mini_web / name).read_text("utf-8"), (static / name).read_text("utf-8")
         assert built.splitlines() == [line.lstrip(" \t") for line in source.splitlines()]
         assert len(built) < len(source)
+
+
+def test_each_exercise_has_a_version_to_do_alone_with_an_answer_field(shipped_web):
+    """A student studying alone finds, in every exercise, 'Alleen aan de slag' with a field to answer
+    in; the answer is one of their reflections (on 'Mijn reflecties' too)."""
+    exercises = 0
+    for page in pages(shipped_web):
+        for exercise in parse(page).xpath("//section[contains(@class, 'exercise')]"):
+            exercises += 1
+            alone = exercise.xpath(".//section[contains(@class, 'reflection')][.//span[@class='block-title'] = 'Alleen aan de slag']")
+            assert len(alone) == 1, page.name
+            heading = alone[0].xpath(".//*[@class='block-heading']")[0].text_content()
+            assert heading == "Reflectievraag Alleen aan de slag", "the label and the title read as two words"
+            assert alone[0].xpath(".//textarea[@data-reflection]")
+            listed = parse(shipped_web / "reflections.html").xpath(f"//*[@data-reflection-item='{alone[0].get('id')}']")
+            assert listed, alone[0].get("id")
+    assert exercises == 18
