@@ -49,8 +49,7 @@ class Localizer:
         for element in root.iter():
             if isinstance(element.tag, str):
                 self._element(element, module_id, keep_ids)
-        lead = htmllib.escape(root.text or "", quote=False)
-        return lead + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+        return _inner_html(root)
 
     def _element(self, element, module_id: str, keep_ids: bool) -> None:
         """Rewrite the id references, link and image of one element."""
@@ -338,6 +337,11 @@ def _cards(html: str, label: str) -> str:
             heading.text = f"{label} · {number}/{len(items)}"
             heading.tail, item.text = item.text, None
             item.insert(0, heading)
+    return _inner_html(root)
+
+
+def _inner_html(root) -> str:
+    """Return the HTML inside a fragment's wrapper element (as ``fragment_fromstring`` made it)."""
     lead = htmllib.escape(root.text or "", quote=False)
     return lead + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
 
