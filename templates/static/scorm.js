@@ -468,7 +468,7 @@
 
     function decode(text) {
       try {
-        var data = parse(text) || parse(repair(text));
+        var data = parse(text) || repair(text);
         if (!Array.isArray(data) || data[0] !== 1) return null;
         var checks = {};
         Object.keys(data[3] || {}).forEach(function (id) {
@@ -488,8 +488,8 @@
       try { return JSON.parse(text); } catch (e) { return null; }
     }
 
-    /* A record an LMS cut short (when it was stored, or by an earlier runtime): the longest start of
-       it that reads as a record once its open brackets are closed. An answer cut in the middle ends
+    /* A record an LMS cut short (when it was stored, or by an earlier runtime), read from the longest
+       start of it that reads as a record once its open brackets are closed. An answer cut in the middle ends
        in an ellipsis, as one shortened to fit does. */
     function repair(text) {
       var open = [];
@@ -506,8 +506,11 @@
       var close = function (stack) { return stack.slice().reverse().join(''); };
       var tries = [(inString ? text.replace(/\\(u[0-9a-fA-F]{0,3})?$/, '') + ELLIPSIS + '"' : text) + close(open)];
       for (var c = commas.length - 1; c >= 0 && tries.length < 40; c -= 1) tries.push(text.slice(0, commas[c][0]) + close(commas[c][1]));
-      for (var t = 0; t < tries.length; t += 1) if (parse(tries[t])) return tries[t];
-      return '';
+      for (var t = 0; t < tries.length; t += 1) {
+        var data = parse(tries[t]);
+        if (data) return data;
+      }
+      return null;
     }
 
     /* The LMS copy of this SCO's part wins when it is newer than the browser's copy; an answer the
