@@ -151,6 +151,16 @@ def test_a_student_alone_can_do_every_exercise(module: Module):
         assert not re.search(r"kopieerblad|rolkaart|dilemmakaart", alone[0].text, re.I), alone[0].text
 
 
+def test_each_family_in_the_cases_and_role_cards_has_names_of_its_own():
+    """A person introduced with an age ("Lisa (38)") appears in one module only: a trainer who meets the
+    same child's name in two families of the course, at two ages, loses track of who is who."""
+    modules: dict[str, set[str]] = {}
+    for path in sorted(COURSE.glob("*.md")):
+        for name in re.findall(r"\b([A-Z][a-zë]+) \(\d{1,2}\)", path.read_text("utf-8")):
+            modules.setdefault(name, set()).add(path.name)
+    assert not {name: found for name, found in modules.items() if len(found) > 1}
+
+
 def test_every_session_of_the_programme_fits_its_time_and_plans_its_exercises():
     """The trainer guide's programme: each session's timetable adds up to its minutes, and every exercise
     of its modules is in it by name."""
