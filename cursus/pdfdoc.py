@@ -229,6 +229,7 @@ def document(
     localize = Localizer(course, modules, elsewhere)
     fragment = env.get_template("pdf/module.html")
     label = lambda block: _label(block, env)
+    module_word = env.globals["t"]("module")
     included = {module.id for module in modules}
     parts, number = [], 0
     for index, part in enumerate(course.parts, 1):
@@ -236,7 +237,7 @@ def document(
         for module in part.modules:
             number += 1
             if module.id in included:
-                chapters.append(_chapter(module, number, part.title, fragment, localize, label))
+                chapters.append(_chapter(module, number, part.title, fragment, localize, label, module_word))
         if chapters:
             parts.append(PartView(part.id, part.title, index, f"part-{part.id}", tuple(chapters)))
     return _assemble(course, title, handout, volume, tuple(parts), localize, label)
@@ -301,24 +302,25 @@ def _assemble(course: Course, title: str, handout: bool, volume: str, parts: tup
     )
 
 
-def _chapter(module: Module, number: int, part_title: str, fragment, localize, label) -> Chapter:
+def _chapter(module: Module, number: int, part_title: str, fragment, localize, label, module_word: str) -> Chapter:
     """Render and localize one module; collect its session plan and answer keys."""
     html = localize(fragment.render(module=module, medium="print"), module.id)
     activities = tuple(_activity(module, block, label, localize) for block in module.blocks() if block.kind in ACTIVITIES)
     answers = tuple(_answer_key(module, block, localize) for block in module.blocks("check"))
     sheets = tuple(
-        _sheet(module, number, exercise, sheet, localize)
+        _sheet(module, number, exercise, sheet, localize, f"{module_word} {number}")
         for exercise in module.blocks("exercise") for sheet in exercise.children("sheet")
     )
     return Chapter(module, number, anchor(module.id), part_title, html, activities, answers, sheets)
 
 
-def _sheet(module: Module, number: int, exercise: Block, block: Block, localize) -> Sheet:
-    """Return a copy sheet as printed; a sheet of cards has a label on every card, its list's items."""
+def _sheet(module: Module, number: int, exercise: Block, block: Block, localize, where: str) -> Sheet:
+    """Return a copy sheet as printed; a sheet of cards has a label on every card, its list's items,
+    saying *where* it belongs ("Module 5"): several modules have role cards."""
     layout = block.attrs.get("layout", "page")
     html = localize(block.html, module.id, keep_ids=False)
     if layout == "cards":
-        html = _cards(html, block.title)
+        html = _cards(html, f"{where} · {block.title}")
     return Sheet(anchor(module.id, block.id), block.title, layout, html, number, exercise.title)
 
 

@@ -409,7 +409,7 @@ def test_copy_sheets_are_printed_at_the_back_of_the_guide_each_on_pages_of_its_o
     assert re.search(rf"Kopieerbladen \.?[ .]*{index}\b", contents), contents
     cards = text[starts["Rolkaarten"] - 1]
     for number in (1, 2, 3):
-        assert f"Rolkaarten · {number}/3" in cards
+        assert f"Module 1 · Rolkaarten · {number}/3" in cards  # a card cut out says where it belongs
     assert "Observator. Let op open vragen." in cards and "kopiëren voor je eigen training mag" in cards
     assert "Kopieerblad" not in whole(mini_pdf / "mini-werkboek.pdf")
     rows = outline(PdfReader(guide))
