@@ -1,5 +1,5 @@
 """Allow ``python -m cursus``."""
 
-from cursus.cli import main
+from cursus.cli import run
 
-main()
+run()

@@ -18,6 +18,24 @@ def test_version_and_module_entry_point():
     assert module.returncode == 0 and module.stdout == result.output
 
 
+def test_the_program_ends_fast_without_losing_output(mini: Path, tmp_path: Path):
+    """``cursus`` as a program leaves without tidying up (``cli.run``): everything it printed still
+    arrives, through pipes, with the same exit code as ``main`` run in this process."""
+    def program(*args):
+        return subprocess.run([sys.executable, "-m", "cursus", *map(str, args)], capture_output=True, text=True)
+
+    summary = program("check", COURSE)
+    assert summary.returncode == 0 and summary.stdout == run("check", COURSE).stdout
+    assert len(summary.stdout.splitlines()) > 60  # more than one buffer's worth of lines, all there
+
+    (mini / "01-een.md").write_text("geen front matter\n", "utf-8")
+    failed = program("build", mini, "--out", tmp_path / "out")
+    assert failed.returncode == 1
+    assert "01-een.md:1: error:" in failed.stderr and "nothing was written" in failed.stderr
+    assert not (tmp_path / "out").exists()
+    assert program("build", "--format", "pdf-nope").returncode == 2
+
+
 @pytest.mark.parametrize("command", [[], ["check"], ["build"], ["serve"], ["verify"], ["new"], ["new", "course"], ["new", "module"]])
 def test_every_command_has_help(command):
     result = run(*command, "--help")
