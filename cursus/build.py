@@ -13,7 +13,7 @@ from cursus.checks import check_course
 from cursus.diagnostics import CourseInvalid, CursusError, Diagnostics
 from cursus.loader import Loaded, load_course
 from cursus.model import LEARNER, TRAINER, Course, for_learners
-from cursus.output import OutputTree
+from cursus.output import OutputFolder, OutputTree
 from cursus.parallel import ForkedCall, can_fork
 from cursus.templating import template_errors
 
@@ -80,8 +80,9 @@ def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOpt
         course = check(course_dir, options.strict, reporter, cache, options.jobs).course
         _check_module_option(course, options)
         views = {TRAINER: course, LEARNER: for_learners(course)}
+        caches = [cache, *pages.values()]
         with OutputTree(out_dir) as tree:
-            _run_builders(builders, views, tree, reporter, options.jobs)
+            _run_builders(builders, views, tree, reporter, options.jobs, caches)
             reporter.diagnostics(diagnostics)
             if diagnostics.failed(options.strict):
                 raise CourseInvalid(diagnostics, options.strict)
@@ -89,15 +90,19 @@ def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOpt
     finally:
         for builder in builders:
             builder.close()
-    cache.save()
-    for family_pages in pages.values():
-        family_pages.save()
+    for done in caches:
+        done.save()
     return course
 
 
-def _run_builders(builders: list[Builder], views: dict[str, Course], tree: OutputTree, reporter: Reporter, jobs: int) -> None:
+def _run_builders(builders: list[Builder], views: dict[str, Course], tree: OutputTree, reporter: Reporter, jobs: int,
+                  caches: list[RenderCache] = ()) -> None:
     """Run every builder: those that work in the background (the PDFs) start first, longest first; the
-    others are grouped by family and, with *jobs* > 1, all but one group run in forked processes."""
+    others are grouped by family and, with *jobs* > 1, all but one group run in forked processes.
+
+    A forked group saves its family's page cache itself; this process saves the other *caches* while
+    it waits for the forked groups (entries are found by content, so a build that fails after saving
+    leaves nothing wrong in them)."""
     background = sorted((b for b in builders if b.background), key=lambda b: b.start)
     families: dict[str, list[Builder]] = {}
     for builder in builders:
@@ -108,7 +113,18 @@ def _run_builders(builders: list[Builder], views: dict[str, Course], tree: Outpu
     try:
         for builder in background + [b for group in groups[:1] + groups[len(forked) + 1:] for b in group]:
             with reporter.step(builder.name), template_errors():
-                builder.build(views[builder.audience], tree.folder(builder.folder, builder.merge))
+                folder = tree.folder(builder.folder, builder.merge)
+                builder.build(views[builder.audience], folder)
+                copy_files(builder, views[builder.audience], folder)
+        if forked:
+            # While the forked groups go on: their copies, and saving the caches they do not use.
+            for child in forked:
+                for builder, folder in zip(child.builders, child.folders):
+                    copy_files(builder, views[builder.audience], folder)
+            handed = {id(b.pages) for child in forked for b in child.builders}
+            for cache in caches:
+                if id(cache) not in handed:
+                    cache.save()
         for child in forked:
             for name, seconds in child.join():
                 reporter.took(name, seconds)
@@ -122,11 +138,17 @@ def _run_builders(builders: list[Builder], views: dict[str, Course], tree: Outpu
                 builder.finish()
 
 
+def copy_files(builder: Builder, course: Course, folder: OutputFolder) -> None:
+    """Copy the files a builder takes from the course as they are (its ``copies``) into its folder."""
+    for source, target in builder.copies(course):
+        folder.copy(source, target)
+
+
 class Forked:
     """Builders that run one after the other in a forked process; ``join`` takes over what they did.
 
-    The process writes into the same staging folders; it sends back the paths it wrote, its
-    diagnostics and the pages it rendered, so the build goes on as if it had run them itself."""
+    The process writes into the same staging folders and saves its family's page cache; it sends back
+    the paths it wrote and its diagnostics, so the build goes on as if it had run them itself."""
 
     def __init__(self, builders: list[Builder], views: dict[str, Course], tree: OutputTree):
         self.builders = builders
@@ -144,7 +166,8 @@ class Forked:
                 builder.build(views[builder.audience], folder)
             builder.finish()
             times.append((builder.name, time.perf_counter() - start))
-        return times, [f.written for f in self.folders], first.diagnostics.items[known:], first.pages.news()
+        first.pages.save()
+        return times, [f.written for f in self.folders], first.diagnostics.items[known:]
 
     def stop(self) -> None:
         """End the process if it still runs."""
@@ -152,12 +175,12 @@ class Forked:
 
     def join(self) -> list[tuple[str, float]]:
         """Wait for the process; take over its written files, diagnostics and pages; return each builder's time."""
-        times, written, problems, pages = self.call.result()
+        times, written, problems = self.call.result()
         for folder, paths in zip(self.folders, written):
             for path in paths:
                 folder.claim(path)
         self.builders[0].diagnostics.items.extend(problems)
-        self.builders[0].pages.take(pages)
+        self.builders[0].pages.saved_elsewhere()
         return times
 
 

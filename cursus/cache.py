@@ -102,16 +102,11 @@ class RenderCache:
         self.used[key] = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
         self.objects[key] = entry
 
-    def news(self) -> tuple[list[str], dict[str, bytes]]:
-        """Return what this build used, for a process that shares this cache's saved entries (a forked
-        builder's parent): the keys of every entry used, and the entries that are new."""
-        return list(self.used), {key: data for key, data in self.used.items() if key not in self.saved}
-
-    def take(self, news: tuple[list[str], dict[str, bytes]]) -> None:
-        """Add what another process used or added (its ``news()``)."""
-        keys, new = news
-        for key in keys:
-            self.used[key] = new.get(key) or self.saved[key]
+    def saved_elsewhere(self) -> None:
+        """Note that another process (a forked builder) used this cache for this build and saved it:
+        ``save`` here would write only what this process used. The next build reads the file again,
+        since it changed."""
+        self.path = None
 
     def save(self) -> None:
         """Write the entries of this build (older ones are dropped), atomically, if anything changed."""

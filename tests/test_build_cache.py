@@ -245,3 +245,17 @@ def test_compiled_templates_are_kept_for_the_next_process_and_never_served_stale
     own.write_text((ROOT / "templates" / "partials" / "term.html").read_text("utf-8").replace("<", "<!-- OPNIEUW -->\n<", 1), "utf-8")
     page = build_web()
     assert "OPNIEUW" in page and "EIGEN-SJABLOON" not in page, "a changed template is never taken from the cache"
+
+
+def test_pages_rendered_in_a_forked_process_are_cached_for_the_next_build(mini: Path, tmp_path: Path, pages: list, renders: list):
+    """With two jobs the website is built in a forked process, which saves its own page cache."""
+    import subprocess, sys
+
+    out = tmp_path / "out"
+    formats = ["--format", "web", "--format", "scorm12", "--format", "scorm2004"]
+    two = subprocess.run([sys.executable, "-m", "cursus", "build", str(mini), *formats, "--jobs", "2", "--out", str(out)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert two.returncode == 0 and "web ... " in two.stderr and "(alongside)" in two.stderr, two.stderr
+
+    build(mini, out, ["web", "scorm12", "scorm2004"], BuildOptions())
+    assert pages == [] and renders == [], "every module and page came from the caches"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
 from cursus.cache import RenderCache
@@ -65,6 +66,12 @@ class Builder:
     def build(self, course: Course, out: OutputFolder) -> None:
         """Write this format's files."""
         raise NotImplementedError
+
+    def copies(self, course: Course) -> list[tuple[Path, str]]:
+        """Return the files this format holds exactly as the course has them (media), each as its
+        source and its path in the output. ``build`` leaves them out: whichever process is free
+        copies them, so a builder that runs in a forked process leaves them to its parent."""
+        return []
 
     def finish(self) -> None:
         """Complete work that ``build`` started in the background (PDFs render in parallel)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cursus import site
 from cursus.builders import Builder
 from cursus.model import LEARNER, Course
@@ -20,7 +22,7 @@ class WebBuilder(Builder):
     start = 1
 
     def build(self, course: Course, out: OutputFolder) -> None:
-        """Write every page, the search index, the assets and the media."""
+        """Write every page, the search index and the assets (the media are ``copies``)."""
         env = environment(course)
         extra = {"live_reload": self.options.extra.get("live_reload", "")}
         pages = site.PageCache(self.pages, course)
@@ -31,5 +33,7 @@ class WebBuilder(Builder):
         out.write_text("search-index.js", env.get_template("web/search-index.js").render(entries=pages.search_index(course)))
         for name in ASSETS:
             out.write_bytes(name, static_bytes(course, name))
-        for media in site.media_files(course):
-            out.copy(media.source, media.target)
+
+    def copies(self, course: Course) -> list[tuple[Path, str]]:
+        """Return the media: images and files the modules use."""
+        return [(media.source, media.target) for media in site.media_files(course)]
