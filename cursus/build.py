@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Callable, Iterator, Protocol
 
 from cursus.cache import RenderCache
 from cursus.builders import FORMATS, BuildOptions, Builder, builder_class
@@ -14,7 +14,7 @@ from cursus.diagnostics import CourseInvalid, CursusError, Diagnostics
 from cursus.loader import Loaded, load_course
 from cursus.model import LEARNER, TRAINER, Course, for_learners
 from cursus.output import OutputFolder, OutputTree
-from cursus.parallel import ForkedCall, can_fork
+from cursus.parallel import Cursor, ForkedCall, Partner, can_fork
 from cursus.templating import template_errors
 
 CACHE = ".cache"
@@ -47,11 +47,12 @@ class Silent:
 
 
 def check(course_dir: Path, strict: bool = False, reporter: Reporter = Silent(), cache: RenderCache | None = None,
-          jobs: int = 1) -> Loaded:
-    """Load and check a course; report every problem; raise if the course cannot be built."""
+          jobs: int = 1, partner: Forked | None = None) -> Loaded:
+    """Load and check a course; report every problem; raise if the course cannot be built. A *partner*
+    (builders to run in a forked process) is forked while loading and shares the rendering."""
     diagnostics = Diagnostics()
     with reporter.step("load"):
-        loaded = load_course(Path(course_dir), diagnostics, cache, jobs)
+        loaded = load_course(Path(course_dir), diagnostics, cache, jobs, partner and partner.partnering())
     with reporter.step("check"):
         check_course(loaded, diagnostics)
     reporter.diagnostics(diagnostics)
@@ -74,42 +75,62 @@ def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOpt
         if family not in pages:
             pages[family] = RenderCache(Path(out_dir) / CACHE, f"pages-{family}.pickle")
         builders.append(kind(options, diagnostics, pages[family]))
+    caches = [cache, *pages.values()]
+    partner, published = None, False
     try:
         for builder in builders:
             builder.prepare()
-        course = check(course_dir, options.strict, reporter, cache, options.jobs).course
-        _check_module_option(course, options)
-        views = {TRAINER: course, LEARNER: for_learners(course)}
-        caches = [cache, *pages.values()]
         with OutputTree(out_dir) as tree:
-            _run_builders(builders, views, tree, reporter, options.jobs, caches)
+            groups = _groups(builders)
+            # With two processes, the second renders half of the Markdown and then builds one family.
+            if options.jobs == 2 and len(groups) > 1 and can_fork():
+                partner = Forked(groups[1], tree)
+            course = check(course_dir, options.strict, reporter, cache, options.jobs, partner).course
+            _check_module_option(course, options)
+            views = {TRAINER: course, LEARNER: for_learners(course)}
+            _run_builders(builders, views, tree, reporter, options.jobs, caches, partner)
             reporter.diagnostics(diagnostics)
             if diagnostics.failed(options.strict):
                 raise CourseInvalid(diagnostics, options.strict)
             tree.commit()
+            published = True
     finally:
+        # On failure, no process may go on writing into the staging folder that is being removed.
+        if partner is not None:
+            partner.stop()
         for builder in builders:
             builder.close()
+        if not published:
+            for staged in caches:
+                staged.discard()
     for done in caches:
         done.save()
     return course
 
 
-def _run_builders(builders: list[Builder], views: dict[str, Course], tree: OutputTree, reporter: Reporter, jobs: int,
-                  caches: list[RenderCache] = ()) -> None:
-    """Run every builder: those that work in the background (the PDFs) start first, longest first; the
-    others are grouped by family and, with *jobs* > 1, all but one group run in forked processes.
-
-    A forked group saves its family's page cache itself; this process saves the other *caches* while
-    it waits for the forked groups (entries are found by content, so a build that fails after saving
-    leaves nothing wrong in them)."""
-    background = sorted((b for b in builders if b.background), key=lambda b: b.start)
+def _groups(builders: list[Builder]) -> list[list[Builder]]:
+    """Return the builders that do not work in the background, by family, in the order they start."""
     families: dict[str, list[Builder]] = {}
     for builder in builders:
         if not builder.background:
             families.setdefault(builder.family or builder.name, []).append(builder)
-    groups = sorted(families.values(), key=lambda group: min(b.start for b in group))
-    forked = [Forked(group, views, tree) for group in groups[1:jobs]] if jobs > 1 and can_fork() else []
+    return sorted(families.values(), key=lambda group: min(b.start for b in group))
+
+
+def _run_builders(builders: list[Builder], views: dict[str, Course], tree: OutputTree, reporter: Reporter, jobs: int,
+                  caches: list[RenderCache] = (), partner: Forked | None = None) -> None:
+    """Run every builder: those that work in the background (the PDFs) start first, longest first; the
+    others are grouped by family and, with *jobs* > 1, all but one group run in forked processes (the
+    second group in the *partner*, when it was forked while loading).
+
+    A forked group stages its family's page cache itself; this process stages the other *caches*
+    while it waits for the forked groups (``build`` puts them in place once the build succeeded)."""
+    background = sorted((b for b in builders if b.background), key=lambda b: b.start)
+    groups = _groups(builders)
+    if partner is not None and partner.started:
+        forked = [partner]
+    else:
+        forked = [Forked(group, tree).start(views) for group in groups[1:jobs]] if jobs > 1 and can_fork() else []
     try:
         for builder in background + [b for group in groups[:1] + groups[len(forked) + 1:] for b in group]:
             with reporter.step(builder.name), template_errors():
@@ -117,14 +138,13 @@ def _run_builders(builders: list[Builder], views: dict[str, Course], tree: Outpu
                 builder.build(views[builder.audience], folder)
                 copy_files(builder, views[builder.audience], folder)
         if forked:
-            # While the forked groups go on: their copies, and saving the caches they do not use.
+            # While the forked groups go on: their copies (taking turns), and the caches they do not use.
             for child in forked:
-                for builder, folder in zip(child.builders, child.folders):
-                    copy_files(builder, views[builder.audience], folder)
+                child.copy(views)
             handed = {id(b.pages) for child in forked for b in child.builders}
             for cache in caches:
                 if id(cache) not in handed:
-                    cache.save()
+                    cache.stage()
         for child in forked:
             for name, seconds in child.join():
                 reporter.took(name, seconds)
@@ -147,13 +167,31 @@ def copy_files(builder: Builder, course: Course, folder: OutputFolder) -> None:
 class Forked:
     """Builders that run one after the other in a forked process; ``join`` takes over what they did.
 
-    The process writes into the same staging folders and saves its family's page cache; it sends back
-    the paths it wrote and its diagnostics, so the build goes on as if it had run them itself."""
+    The process is forked with the course at hand (``start``), or while the course loads, as the
+    loader's partner (``partnering``). It writes into the same staging folders and stages its
+    family's page cache; it sends back the paths it wrote, its diagnostics and the staged cache file,
+    so the build goes on as if it had run them itself."""
 
-    def __init__(self, builders: list[Builder], views: dict[str, Course], tree: OutputTree):
+    def __init__(self, builders: list[Builder], tree: OutputTree):
         self.builders = builders
         self.folders = [tree.folder(b.folder, b.merge) for b in builders]
-        self.call = ForkedCall(lambda: self._work(views), f"building {builders[0].name}")
+        self.call: ForkedCall | Partner | None = None
+        self.copying = Cursor()
+
+    @property
+    def started(self) -> bool:
+        """Tell whether the process was forked."""
+        return isinstance(self.call, ForkedCall) or (isinstance(self.call, Partner) and self.call.started)
+
+    def start(self, views: dict[str, Course]) -> Forked:
+        """Fork the process now, for the course's *views*."""
+        self.call = ForkedCall(lambda: self._work(views), f"building {self.builders[0].name}")
+        return self
+
+    def partnering(self) -> tuple[Partner, Callable[[Course], tuple]]:
+        """Return the loader's partner, not yet forked, and what it does with the course it loads."""
+        self.call = Partner(f"building {self.builders[0].name}")
+        return self.call, lambda course: self._work({TRAINER: course, LEARNER: for_learners(course)})
 
     def _work(self, views: dict[str, Course]) -> tuple:
         """In the child: build and finish each builder; return what the parent must know."""
@@ -166,21 +204,33 @@ class Forked:
                 builder.build(views[builder.audience], folder)
             builder.finish()
             times.append((builder.name, time.perf_counter() - start))
-        first.pages.save()
-        return times, [f.written for f in self.folders], first.diagnostics.items[known:]
+        self.copy(views)
+        return times, [f.written for f in self.folders], first.diagnostics.items[known:], first.pages.stage()
+
+    def copy(self, views: dict[str, Course]) -> None:
+        """Copy the group's files (its builders' ``copies``): this process and the forked one take
+        turns, each copying the next file when it is free, so that neither waits for the other."""
+        copies = [
+            (folder, source, target)
+            for builder, folder in zip(self.builders, self.folders) for source, target in builder.copies(views[builder.audience])
+        ]
+        while (index := self.copying.take()) < len(copies):
+            folder, source, target = copies[index]
+            folder.copy(source, target)
 
     def stop(self) -> None:
         """End the process if it still runs."""
-        self.call.stop()
+        if self.call is not None:
+            self.call.stop()
 
     def join(self) -> list[tuple[str, float]]:
         """Wait for the process; take over its written files, diagnostics and pages; return each builder's time."""
-        times, written, problems = self.call.result()
+        times, written, problems, staged = self.call.result()
         for folder, paths in zip(self.folders, written):
             for path in paths:
                 folder.claim(path)
         self.builders[0].diagnostics.items.extend(problems)
-        self.builders[0].pages.saved_elsewhere()
+        self.builders[0].pages.adopt(staged)
         return times
 
 

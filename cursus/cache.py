@@ -8,6 +8,7 @@ problem are never cached, so their diagnostics are reported again on every build
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -53,6 +54,8 @@ class RenderCache:
         """The entries as the file holds them (pickled), and those unpickled so far in this process."""
         self.used: dict[str, bytes] = {}
         """Entries looked up or added in this build, pickled: exactly what ``save`` keeps."""
+        self.staged: Path | None = None
+        """This build's entries written beside the cache file, waiting for the build to succeed."""
 
     def _read(self) -> tuple[dict[str, bytes], dict[str, object]]:
         """Return the saved entries, or none when there is no usable cache."""
@@ -102,31 +105,55 @@ class RenderCache:
         self.used[key] = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
         self.objects[key] = entry
 
-    def saved_elsewhere(self) -> None:
-        """Note that another process (a forked builder) used this cache for this build and saved it:
-        ``save`` here would write only what this process used. The next build reads the file again,
-        since it changed."""
-        self.path = None
+    def stage(self) -> Path | None:
+        """Write the entries of this build (older ones are dropped) to a file beside the cache file, if
+        anything changed; ``save`` puts it in place once the build succeeded, ``discard`` drops it.
+        Return the staged file."""
+        if self.staged is None and self.path is not None and self.used.keys() != self.saved.keys():
+            data = pickle.dumps({"code": code_version(), "entries": self.used}, protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                handle, temporary = tempfile.mkstemp(prefix=".modules-", dir=self.path.parent)
+                with os.fdopen(handle, "wb") as file:
+                    file.write(data)
+            # Without a cache the next build is only slower.
+            except OSError:
+                return None
+            self.staged = Path(temporary)
+        return self.staged
+
+    def adopt(self, staged: Path | None) -> None:
+        """Take over what another process (a forked builder) used of this cache in this build, as the
+        file it staged: ``save`` puts that file in place, and saves nothing of this process."""
+        self.discard()
+        self.staged, self.path = staged, self.path if staged else None
+        self.used, self.objects = {}, {}
 
     def save(self) -> None:
-        """Write the entries of this build (older ones are dropped), atomically, if anything changed."""
-        if self.path is None or self.used.keys() == self.saved.keys():
+        """Put this build's entries in place (staging them first if needed), atomically."""
+        staged = self.stage()
+        if staged is None:
             return
-        data = pickle.dumps({"code": code_version(), "entries": self.used}, protocol=pickle.HIGHEST_PROTOCOL)
+        self.staged = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".modules-", dir=self.path.parent)
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-            os.replace(temporary, self.path)
-        # The build itself is published by now; without a cache the next one is only slower.
+            os.replace(staged, self.path)
         except OSError:
+            staged.unlink(missing_ok=True)
             return
-        self.saved = dict(self.used)
-        self.objects = {key: entry for key, entry in self.objects.items() if key in self.saved}
-        signature = _signature(self.path)
-        if signature is not None:
-            _remember(self.path, signature, self.saved, self.objects)
+        if self.used:
+            self.saved = dict(self.used)
+            self.objects = {key: entry for key, entry in self.objects.items() if key in self.saved}
+            signature = _signature(self.path)
+            if signature is not None:
+                _remember(self.path, signature, self.saved, self.objects)
+
+    def discard(self) -> None:
+        """Drop what ``stage`` wrote (the build failed)."""
+        if self.staged is not None:
+            self.staged.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # the cache folder this build made, if nothing else is in it
+                self.staged.parent.rmdir()
+            self.staged = None
 
 
 def _signature(path: Path | None) -> tuple[int, int, int] | None:

@@ -7,12 +7,13 @@ import datetime
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from cursus.blocks import parse_body
 from cursus.cache import RenderCache
 from cursus.diagnostics import Diagnostics
 from cursus.model import Course, Goal, Module, Part, Session
-from cursus.parallel import fork_map
+from cursus.parallel import Partner, fork_map
 from cursus.render import LinkRef, ModuleContext, Renderer
 from cursus.schema import COURSE, MODULE, validate
 from cursus.source import Lines, load_yaml, read_text, split_front_matter
@@ -35,11 +36,14 @@ class Loaded:
     """Each module's file, symlinks resolved (as internal links name their targets)."""
 
 
-def load_course(root: Path, diagnostics: Diagnostics, cache: RenderCache | None = None, jobs: int = 1) -> Loaded:
+def load_course(root: Path, diagnostics: Diagnostics, cache: RenderCache | None = None, jobs: int = 1,
+                partner: tuple[Partner, Callable[[Course], object]] | None = None) -> Loaded:
     """Load ``course.yml`` and every module it lists; report problems instead of raising.
 
     With a *cache*, a module whose body, place and links are unchanged is not rendered again. With
-    *jobs* > 1, a course with many modules to render renders them in that many processes.
+    *jobs* > 1, a course with many modules to render renders them in that many processes. With a
+    *partner* (a process not yet forked, and what it does with the course once loaded), the partner
+    renders half of the modules and goes on with the course it loaded from them and the others.
     """
     root = Path(root)
     config_path = root / "course.yml"
@@ -63,10 +67,14 @@ def load_course(root: Path, diagnostics: Diagnostics, cache: RenderCache | None 
     sources = {stem: source for stem, (path, real) in files.items() if (source := _read_module(stem, path, real, diagnostics))}
     renderer = Renderer({source.real: source.meta["id"] for source in sources.values()})
     links: list[LinkRef] = []
-    bodies = _render_bodies(root, list(sources.values()), renderer, diagnostics, cache or RenderCache(None), jobs)
-    modules = {stem: _module(source, bodies[stem], links) for stem, source in sources.items()}
+
+    def assemble(bodies: dict[str, RenderedBody]) -> Course:
+        return _course(root, config, {stem: _module(source, bodies[stem], links) for stem, source in sources.items()})
+
+    shared = partner and (partner[0], lambda bodies: partner[1](assemble(bodies)))
+    bodies = _render_bodies(root, list(sources.values()), renderer, diagnostics, cache or RenderCache(None), jobs, shared)
     real_paths = {source.path: source.real for source in sources.values()}
-    return Loaded(_course(root, config, modules), links, lines, listed, real_paths)
+    return Loaded(assemble(bodies), links, lines, listed, real_paths)
 
 
 def _read_yaml_file(path: Path, diagnostics: Diagnostics):
@@ -186,8 +194,10 @@ class RenderedBody:
 
 
 def _render_bodies(root: Path, sources: list[ModuleSource], renderer: Renderer, diagnostics: Diagnostics,
-                   cache: RenderCache, jobs: int) -> dict[str, RenderedBody]:
-    """Render every module's body, or take it from the cache; the rendering may be spread over *jobs* processes."""
+                   cache: RenderCache, jobs: int, partner: tuple[Partner, Callable[[dict], object]] | None = None
+                   ) -> dict[str, RenderedBody]:
+    """Render every module's body, or take it from the cache; the rendering may be spread over *jobs*
+    processes, or shared with a *partner* that goes on with every body."""
     real_root = root.resolve()
     keys = {
         source.stem: cache.key(source.real, real_root, source.meta["id"], source.body_line, renderer.fingerprint, source.body)
@@ -204,12 +214,20 @@ def _render_bodies(root: Path, sources: list[ModuleSource], renderer: Renderer, 
     # other's last module; taken in course order, so problems are reported in that order.
     longest_first = sorted(missing, key=lambda source: -len(source.body))
     render = functools.partial(_render_alone, root, renderer)
-    rendered_all = fork_map(render, longest_first, jobs if len(missing) >= PARALLEL_MIN else 1)
-    results = {source.stem: result for source, result in zip(longest_first, rendered_all)}
+
+    def keyed(rendered_all: list) -> dict[str, tuple[RenderedBody, list]]:
+        return {s.stem: (dataclasses.replace(r, key=keys[s.stem]), problems) for s, (r, problems) in zip(longest_first, rendered_all)}
+
+    if partner:
+        # A partner renders every other module; it needs no cache and reports nothing itself.
+        process, then = partner
+        results = keyed(process.share(render, longest_first, lambda done: then(bodies | {k: r for k, (r, _) in keyed(done).items()})))
+    else:
+        results = keyed(fork_map(render, longest_first, jobs if len(missing) >= PARALLEL_MIN else 1))
     for source in missing:
         rendered, problems = results[source.stem]
         diagnostics.items.extend(problems)
-        bodies[source.stem] = rendered = dataclasses.replace(rendered, key=keys[source.stem])
+        bodies[source.stem] = rendered
         if not problems:
             cache.put(keys[source.stem], rendered)
     return bodies

@@ -101,6 +101,8 @@ class OutputTree:
 
     def __init__(self, out_dir: Path):
         self.out_dir = Path(out_dir)
+        self.created = not self.out_dir.exists()
+        """True when this build made the output folder: one that fails then leaves none behind."""
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             self.staging = Path(tempfile.mkdtemp(prefix=".cursus-staging-", dir=self.out_dir))
@@ -130,6 +132,7 @@ class OutputTree:
         except OSError as exc:
             raise CursusError(f"cannot write to the output folder {self.out_dir}: {exc.strerror or exc}") from None
         finally:
+            self.created = False
             self.discard()
 
     def _swap(self, staged: Path, final: Path) -> None:
@@ -160,8 +163,12 @@ class OutputTree:
         self._merge(folder.root, final)
 
     def discard(self) -> None:
-        """Remove the staging area; the published output is untouched."""
+        """Remove the staging area, and the output folder if this build made it and it stayed empty;
+        the published output is untouched."""
         shutil.rmtree(self.staging, ignore_errors=True)
+        if self.created:
+            with contextlib.suppress(OSError):
+                self.out_dir.rmdir()
 
     def __enter__(self) -> OutputTree:
         return self

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import threading
 from typing import Callable, Sequence, TypeVar
 
@@ -94,3 +95,118 @@ class ForkedCall:
         if self.process.is_alive():
             self.process.terminate()
         self.process.join()
+
+
+class Cursor:
+    """An index shared by this process and the processes it forks afterwards: each ``take`` returns
+    the next one, never the same to two processes. Work taken this way goes to whoever is free."""
+
+    def __init__(self):
+        self._next = multiprocessing.get_context("fork").Value("q", 0)
+
+    def take(self) -> int:
+        with self._next.get_lock():
+            index = self._next.value
+            self._next.value = index + 1
+        return index
+
+
+class Partner:
+    """A forked process that shares one list of work with this one, then goes its own way.
+
+    ``share(function, items, then)`` forks the partner; both processes compute ``function(item)``,
+    each taking the next item whenever it is free, and each sends every result to the other as it is
+    done, so that both end up holding every result in order. This process returns them; the partner
+    goes on with ``then(results)``, whose outcome ``result`` waits for. Forked before the work, the
+    partner starts small and takes over no memory pages of the work, as a process forked after it
+    would. The results must be picklable; ``function`` and ``items`` need not be.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        self.call: ForkedCall | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.call is not None
+
+    def share(self, function: Callable[[T], R], items: Sequence[T], then: Callable[[list[R]], object]) -> list[R]:
+        """Compute ``function`` over *items* with the partner; return every result, in order."""
+        context = multiprocessing.get_context("fork")
+        here, there = context.Pipe(duplex=True)
+        cursor = Cursor()
+
+        def partner():
+            here.close()
+            return then(_share_out(function, items, cursor, there))
+
+        self.call = ForkedCall(partner, self.name)
+        there.close()
+        try:
+            return _share_out(function, items, cursor, here)
+        except (EOFError, OSError):  # the partner failed: it sent why through its result
+            self.call.result()
+            raise RuntimeError(f"the process {self.name} ended unexpectedly") from None
+        finally:
+            here.close()
+
+    def result(self):
+        """Wait for the partner; return what ``then`` returned, or raise what it raised."""
+        return self.call.result()
+
+    def stop(self) -> None:
+        """End the partner if it still runs."""
+        if self.call is not None:
+            self.call.stop()
+
+
+def _share_out(function: Callable[[T], R], items: Sequence[T], cursor: Cursor, connection) -> list[R]:
+    """Compute ``function`` for the items this process takes from *cursor*, send each result through
+    *connection* and receive the other process's; return all results in order.
+
+    A thread sends, so that this one goes on computing while the other process is not reading; this
+    one takes in what has arrived after every item, so that little is left to take in at the end."""
+    results: dict[int, R] = {}
+    outbox: queue.SimpleQueue = queue.SimpleQueue()
+    sender = threading.Thread(target=_send_all, args=(outbox, connection), name="cursus-share", daemon=True)
+    sender.start()
+    done = False
+    try:
+        while (index := cursor.take()) < len(items):
+            results[index] = function(items[index])
+            outbox.put((index, results[index]))
+            done = _take_in(connection, results, block=False) or done
+        outbox.put(_END)
+        while not done:
+            done = _take_in(connection, results, block=True)
+    finally:
+        # After a failure the other process must not see an end mark: it sees this one go away.
+        outbox.put(_QUIT)
+        sender.join()
+    return [results[index] for index in range(len(items))]
+
+
+_END, _QUIT = "end", "quit"
+"""What the sending thread is told after the results: send the end mark (None) and stop; stop."""
+
+
+def _send_all(outbox: queue.SimpleQueue, connection) -> None:
+    """Send every result put in *outbox* until told to stop; stop early if the other side is gone."""
+    try:
+        while (message := outbox.get()) != _QUIT:
+            connection.send(None if message == _END else message)
+    except (OSError, ValueError):
+        pass
+
+
+def _take_in(connection, results: dict, block: bool) -> bool:
+    """Take in the results that have arrived (waiting for one if *block*); tell whether the other
+    process sent its end mark."""
+    while block or connection.poll():
+        message = connection.recv()
+        if message is None:
+            return True
+        index, result = message
+        results[index] = result
+        block = False
+    return False

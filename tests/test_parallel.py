@@ -28,16 +28,20 @@ def _files(out: Path) -> dict[str, bytes]:
     }
 
 
-def test_one_and_two_processes_build_the_same_bytes(course: Path, tmp_path: Path):
+@pytest.mark.parametrize("jobs", ["2", "3"])
+def test_one_and_several_processes_build_the_same_bytes(course: Path, tmp_path: Path, jobs: str):
+    """Two processes share the Markdown and then build a family each (the partner); three or more
+    render the Markdown in a pool and then fork the second family."""
     # As a person types it: a test process may hold threads (the browser's) and then never forks.
     formats = [arg for name in ("web", "scorm12", "scorm2004") for arg in ("--format", name)]
     command = [sys.executable, "-m", "cursus", "build", str(course), *formats, "--jobs"]
     one = subprocess.run([*command, "1", "--out", str(tmp_path / "one")], capture_output=True, text=True, cwd=ROOT)
-    two = subprocess.run([*command, "2", "--out", str(tmp_path / "two")], capture_output=True, text=True, cwd=ROOT)
+    several = subprocess.run([*command, jobs, "--out", str(tmp_path / "several")], capture_output=True, text=True, cwd=ROOT)
 
-    assert one.returncode == 0 and two.returncode == 0, one.stderr + two.stderr
-    assert "alongside" in two.stderr and "alongside" not in one.stderr, "with two jobs the SCORM packages build in a process of their own"
-    serial, parallel = _files(tmp_path / "one"), _files(tmp_path / "two")
+    assert one.returncode == 0 and several.returncode == 0, one.stderr + several.stderr
+    assert "web ... " in several.stderr and "(alongside)" in several.stderr and "alongside" not in one.stderr, \
+        "with more than one job the website builds in a process of its own"
+    serial, parallel = _files(tmp_path / "one"), _files(tmp_path / "several")
     assert len(serial) > PARALLEL_MIN
     assert sorted(serial) == sorted(parallel)
     assert [name for name in serial if serial[name] != parallel[name]] == []
@@ -70,6 +74,34 @@ def test_fork_map_spreads_work_over_processes():
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.split() == ["8", "2", "False"]
+
+
+def test_a_partner_shares_the_work_and_goes_on_with_every_result():
+    script = (
+        "import os, threading, time\n"
+        "from cursus.parallel import Partner\n"
+        "def work(n):\n    time.sleep(0.02)\n    return (n * n, os.getpid())\n"
+        "partner = Partner('test')\n"
+        "here = partner.share(work, list(range(12)), lambda results: [r for r, _ in results])\n"
+        "there = partner.result()\n"
+        "print([r for r, _ in here] == there == [n * n for n in range(12)],"
+        " len({pid for _, pid in here}), threading.active_count())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True, timeout=60)
+    assert result.stdout.split() == ["True", "2", "1"], "both hold every result in order, both worked, no thread is left"
+
+
+def test_a_partner_that_fails_is_reported_not_waited_for():
+    script = (
+        "import os, time\n"
+        "from cursus.parallel import Partner\n"
+        "home = os.getpid()\n"
+        "def work(n):\n    time.sleep(0.01)\n    if os.getpid() != home:\n        raise ValueError('broken in the partner')\n    return n\n"
+        "try:\n    Partner('test').share(work, list(range(50)), lambda results: results)\n"
+        "except ValueError as error:\n    print(error)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.stdout.strip() == "broken in the partner", result.stdout + result.stderr
 
 
 def test_pdf_workers_start_ahead_and_none_is_left_when_the_build_fails(mini: Path, tmp_path: Path, monkeypatch):
