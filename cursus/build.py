@@ -136,11 +136,12 @@ def _run_builders(builders: list[Builder], views: dict[str, Course], tree: Outpu
             with reporter.step(builder.name), template_errors():
                 folder = tree.folder(builder.folder, builder.merge)
                 builder.build(views[builder.audience], folder)
-                copy_files(builder, views[builder.audience], folder)
+                make_extras(builder, views[builder.audience], folder)
         if forked:
-            # While the forked groups go on: their copies (taking turns), and the caches they do not use.
+            # While the forked groups go on: their extras (taking turns), and the caches they do not use.
             for child in forked:
-                child.copy(views)
+                with template_errors():
+                    child.make_extras(views)
             handed = {id(b.pages) for child in forked for b in child.builders}
             for cache in caches:
                 if id(cache) not in handed:
@@ -158,10 +159,10 @@ def _run_builders(builders: list[Builder], views: dict[str, Course], tree: Outpu
                 builder.finish()
 
 
-def copy_files(builder: Builder, course: Course, folder: OutputFolder) -> None:
-    """Copy the files a builder takes from the course as they are (its ``copies``) into its folder."""
-    for source, target in builder.copies(course):
-        folder.copy(source, target)
+def make_extras(builder: Builder, course: Course, folder: OutputFolder) -> None:
+    """Make the files ``build`` left out (the builder's ``extras``) in its folder."""
+    for path, make in builder.extras(course):
+        folder.write_bytes(path, make())
 
 
 class Forked:
@@ -176,7 +177,9 @@ class Forked:
         self.builders = builders
         self.folders = [tree.folder(b.folder, b.merge) for b in builders]
         self.call: ForkedCall | Partner | None = None
-        self.copying = Cursor()
+        self.extras = Cursor()
+        self.staged = builders[0].pages.reserve()
+        """Where the process stages its family's page cache (named here, so a failed build can remove it)."""
 
     @property
     def started(self) -> bool:
@@ -204,19 +207,20 @@ class Forked:
                 builder.build(views[builder.audience], folder)
             builder.finish()
             times.append((builder.name, time.perf_counter() - start))
-        self.copy(views)
-        return times, [f.written for f in self.folders], first.diagnostics.items[known:], first.pages.stage()
+        with template_errors():
+            self.make_extras(views)
+        return times, [f.written for f in self.folders], first.diagnostics.items[known:], first.pages.stage(self.staged)
 
-    def copy(self, views: dict[str, Course]) -> None:
-        """Copy the group's files (its builders' ``copies``): this process and the forked one take
-        turns, each copying the next file when it is free, so that neither waits for the other."""
-        copies = [
-            (folder, source, target)
-            for builder, folder in zip(self.builders, self.folders) for source, target in builder.copies(views[builder.audience])
+    def make_extras(self, views: dict[str, Course]) -> None:
+        """Make the group's extras (files its builders' ``build`` left out): this process and the
+        forked one take turns, each making the next file when it is free, so neither waits long."""
+        extras = [
+            (folder, path, make)
+            for builder, folder in zip(self.builders, self.folders) for path, make in builder.extras(views[builder.audience])
         ]
-        while (index := self.copying.take()) < len(copies):
-            folder, source, target = copies[index]
-            folder.copy(source, target)
+        while (index := self.extras.take()) < len(extras):
+            folder, path, make = extras[index]
+            folder.write_bytes(path, make())
 
     def stop(self) -> None:
         """End the process if it still runs."""

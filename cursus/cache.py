@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import pickle
 import tempfile
@@ -20,6 +21,8 @@ from stat import S_ISREG
 import markdown
 
 import cursus
+
+_RESERVED = itertools.count()
 
 MEMORY_FILES = 8
 """Cache files whose entries a process keeps in memory after reading or saving them: a rebuild in
@@ -56,6 +59,8 @@ class RenderCache:
         """Entries looked up or added in this build, pickled: exactly what ``save`` keeps."""
         self.staged: Path | None = None
         """This build's entries written beside the cache file, waiting for the build to succeed."""
+        self.reserved: Path | None = None
+        """A file name given to another process to stage this build's entries in (``reserve``)."""
 
     def _read(self) -> tuple[dict[str, bytes], dict[str, object]]:
         """Return the saved entries, or none when there is no usable cache."""
@@ -105,27 +110,40 @@ class RenderCache:
         self.used[key] = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
         self.objects[key] = entry
 
-    def stage(self) -> Path | None:
-        """Write the entries of this build (older ones are dropped) to a file beside the cache file, if
-        anything changed; ``save`` puts it in place once the build succeeded, ``discard`` drops it.
-        Return the staged file."""
+    def reserve(self) -> Path | None:
+        """Return a file name beside the cache file for another process (a forked builder) to stage
+        this build's entries in; ``discard`` removes it too."""
+        if self.path is None:
+            return None
+        self.reserved = self.path.parent / f".{self.path.stem}-{os.getpid()}-{next(_RESERVED)}.staged"
+        return self.reserved
+
+    def stage(self, to: Path | None = None) -> Path | None:
+        """Write the entries of this build (older ones are dropped) to a file beside the cache file
+        (or to *to*), if anything changed; ``save`` puts it in place once the build succeeded,
+        ``discard`` drops it. Return the staged file."""
         if self.staged is None and self.path is not None and self.used.keys() != self.saved.keys():
             data = pickle.dumps({"code": code_version(), "entries": self.used}, protocol=pickle.HIGHEST_PROTOCOL)
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                handle, temporary = tempfile.mkstemp(prefix=".modules-", dir=self.path.parent)
-                with os.fdopen(handle, "wb") as file:
+                if to is None:
+                    handle, temporary = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".staged", dir=self.path.parent)
+                    to = Path(temporary)
+                    file = os.fdopen(handle, "wb")
+                else:
+                    file = open(to, "wb")
+                with file:
                     file.write(data)
             # Without a cache the next build is only slower.
             except OSError:
                 return None
-            self.staged = Path(temporary)
+            self.staged = to
         return self.staged
 
     def adopt(self, staged: Path | None) -> None:
         """Take over what another process (a forked builder) used of this cache in this build, as the
         file it staged: ``save`` puts that file in place, and saves nothing of this process."""
-        self.discard()
+        self.discard(keep=staged)
         self.staged, self.path = staged, self.path if staged else None
         self.used, self.objects = {}, {}
 
@@ -147,13 +165,13 @@ class RenderCache:
             if signature is not None:
                 _remember(self.path, signature, self.saved, self.objects)
 
-    def discard(self) -> None:
-        """Drop what ``stage`` wrote (the build failed)."""
-        if self.staged is not None:
-            self.staged.unlink(missing_ok=True)
+    def discard(self, keep: Path | None = None) -> None:
+        """Drop what ``stage`` wrote here or in another process (the build failed), but *keep*."""
+        for staged in {self.staged, self.reserved} - {None, keep}:
+            staged.unlink(missing_ok=True)
             with contextlib.suppress(OSError):  # the cache folder this build made, if nothing else is in it
-                self.staged.parent.rmdir()
-            self.staged = None
+                staged.parent.rmdir()
+        self.staged = self.reserved = None
 
 
 def _signature(path: Path | None) -> tuple[int, int, int] | None:

@@ -188,14 +188,13 @@ def source_groups(course: Course) -> list[SourceGroup]:
     return groups
 
 
-def site_pages(course: Course) -> dict[str, dict]:
-    """Return the site's pages besides the modules: each page kind with its template context."""
-    return {
-        "index": {"parts": part_entries(course)},
-        "glossary": {"terms": glossary(course)},
-        "sources": {"groups": source_groups(course)},
-        "reflections": {"groups": reflection_groups(course)},
-    }
+SITE_PAGES: dict[str, Callable[[Course], dict]] = {
+    "index": lambda course: {"parts": part_entries(course)},
+    "glossary": lambda course: {"terms": glossary(course)},
+    "sources": lambda course: {"groups": source_groups(course)},
+    "reflections": lambda course: {"groups": reflection_groups(course)},
+}
+"""The site's pages besides the modules: each page kind with what gives its template context."""
 
 
 def media_files(course: Course) -> list[Media]:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import ClassVar
+from typing import Callable, ClassVar
 
 from cursus.cache import RenderCache
 from cursus.diagnostics import Diagnostics
@@ -67,10 +66,11 @@ class Builder:
         """Write this format's files."""
         raise NotImplementedError
 
-    def copies(self, course: Course) -> list[tuple[Path, str]]:
-        """Return the files this format holds exactly as the course has them (media), each as its
-        source and its path in the output. ``build`` leaves them out: whichever process is free
-        copies them, so a builder that runs in a forked process leaves them to its parent."""
+    def extras(self, course: Course) -> list[tuple[str, Callable[[], bytes]]]:
+        """Return the files of this format that ``build`` leaves out because they need nothing it
+        made: each as its path in the output and a function that returns its bytes (media to copy,
+        pages that show the whole course). Whichever process is free makes the next one, so a
+        builder that runs in a forked process shares them with its parent."""
         return []
 
     def finish(self) -> None:

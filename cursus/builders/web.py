@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import functools
+from typing import Callable
 
 from cursus import site
 from cursus.builders import Builder
@@ -22,18 +23,29 @@ class WebBuilder(Builder):
     start = 1
 
     def build(self, course: Course, out: OutputFolder) -> None:
-        """Write every page, the search index and the assets (the media are ``copies``)."""
+        """Write every module page and the assets (the other pages and the media are ``extras``)."""
         env = environment(course)
-        extra = {"live_reload": self.options.extra.get("live_reload", "")}
         pages = site.PageCache(self.pages, course)
         for view in site.module_pages(course):
-            out.write_text(view.filename, pages.render(env, view, "web", **extra))
-        for kind, context in site.site_pages(course).items():
-            out.write_text(f"{kind}.html", site.render_page(env, f"web/{kind}.html", kind, **context, **extra))
-        out.write_text("search-index.js", env.get_template("web/search-index.js").render(entries=pages.search_index(course)))
+            out.write_text(view.filename, pages.render(env, view, "web", **self._extra()))
         for name in ASSETS:
             out.write_bytes(name, static_bytes(course, name))
 
-    def copies(self, course: Course) -> list[tuple[Path, str]]:
-        """Return the media: images and files the modules use."""
-        return [(media.source, media.target) for media in site.media_files(course)]
+    def extras(self, course: Course) -> list[tuple[str, Callable[[], bytes]]]:
+        """Return the start, glossary, sources and reflections pages, the search index and the media."""
+        env = environment(course)
+
+        def page(kind: str) -> bytes:
+            context = site.SITE_PAGES[kind](course)
+            return site.render_page(env, f"web/{kind}.html", kind, **context, **self._extra()).encode("utf-8")
+
+        def index() -> bytes:
+            entries = site.PageCache(self.pages, course).search_index(course)
+            return env.get_template("web/search-index.js").render(entries=entries).encode("utf-8")
+
+        made = [(f"{kind}.html", functools.partial(page, kind)) for kind in site.SITE_PAGES]
+        made.append(("search-index.js", index))
+        return made + [(media.target, media.source.read_bytes) for media in site.media_files(course)]
+
+    def _extra(self) -> dict:
+        return {"live_reload": self.options.extra.get("live_reload", "")}

@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 
 from cursus import render
-from cursus.build import build, copy_files
+from cursus.build import build, make_extras
 from cursus.builders import FORMATS, BuildOptions, builder_class
 from cursus.checks import check_course
 from cursus.diagnostics import Diagnostics
@@ -96,7 +96,7 @@ def stages(course_dir: Path, out_dir: Path, formats: list[str]) -> dict:
             started[builder.name] = time.perf_counter()
             with clock.stage(builder.name):
                 builder.build(views[builder.audience], tree.folder(builder.folder, builder.merge))
-                copy_files(builder, views[builder.audience], tree.folder(builder.folder, builder.merge))
+                make_extras(builder, views[builder.audience], tree.folder(builder.folder, builder.merge))
                 if getattr(builder, "zipping", None):
                     builder.zipping[2].result()  # a stage alone: its zip included, overlapping nothing
             futures = [future for _, _, future in getattr(builder, "pending", ())]
