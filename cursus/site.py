@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Callable
 
 import jinja2
-import lxml.html
 
 from cursus.cache import RenderCache
 from cursus.model import Block, Course, Html, Media, Module, Part, has_trainer_blocks, remembered
@@ -252,6 +251,8 @@ def _text(html: str) -> str:
         return ""
     text = TAG.sub("", html)
     if "<" in text:  # raw HTML that is not well formed: let an HTML parser decide what is text
+        import lxml.html
+
         text = lxml.html.fragment_fromstring(html, create_parent="div").text_content()
     else:
         text = htmllib.unescape(text)

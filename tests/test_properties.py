@@ -175,6 +175,33 @@ def test_the_search_index_reads_text_as_lxml_does(lines: list[str]):
     assert _text(html) == expected
 
 
+link_line = st.one_of(
+    markdown_line,
+    st.sampled_from(["[naar twee](twee.html#stap)", "[hier](een.html)", "[*vet* weg](drie.html \"titel > x\")", "[buiten](https://example.org/a.html)",
+                     "<a href='twee.html'>los</a>", "<a name=x>anker</a>", "<A HREF=\"twee.html\">hoofd</A>", "[kop](#kop)",
+                     "[attr](twee.html){: .klein }", "<abbr title=\"a\">A</abbr> [en](twee.html)", "[twee.html](twee.html?q=1&amp;r=2)"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(link_line, max_size=12))
+def test_links_out_of_a_sco_are_unwrapped_as_lxml_unwraps_them(lines: list[str]):
+    """A SCO's page turns links to pages outside the SCO into their text with a regular expression
+    (``scorm._unlink``); the result reads as lxml's (what it replaced) reads."""
+    import lxml.html
+    import markdown
+
+    from cursus.builders.scorm import _unlink, _unlink_parsed
+    from cursus.render import extensions
+
+    html = markdown.Markdown(extensions=extensions(), output_format="html").convert("\n".join(lines))
+
+    def tree(fragment: str) -> str:
+        return lxml.html.tostring(lxml.html.fragment_fromstring(fragment, create_parent="div"), encoding="unicode") if fragment.strip() else ""
+
+    assert tree(_unlink(html, {"een.html"})) == tree(_unlink_parsed(html, {"een.html"}))
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=" \t\r\n\x0b\x0c\u00a0#=:-,.{}ab1é\"'\\", max_size=30))
 def test_block_attributes_split_as_shlex_splits_them(text: str):
