@@ -26,6 +26,8 @@ from tests.benchmarks.generate import generate
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "build" / "bench"
+CHEAP_RUNS = 9
+"""Rounds at least for a course whose contestants all take seconds (web, SCORM and mkdocs only)."""
 VENV = ROOT / "build" / "bench-venv"
 PYTHON = VENV / "bin" / "python"
 """The Python every measured command runs with (see ``ensure_venv``)."""
@@ -248,12 +250,14 @@ def measure_all(sizes: list[int], args) -> dict:
     # machine that sets PYTHONDONTWRITEBYTECODE would otherwise compile them in every measured run.
     subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "cursus")], check=True)
     courses = {"shipped": SHIPPED} | {str(n): generate(n, BENCH / f"course-{n}") for n in sizes}
-    results: dict = {"cores": os.cpu_count(), "formats": formats, "runs": args.runs, "courses": {}}
+    results: dict = {"cores": os.cpu_count(), "formats": formats, "runs": args.runs, "cheap_runs": max(args.runs, CHEAP_RUNS), "courses": {}}
     for label, course in courses.items():
         log(f"course {label}")
         with_pdf = all(f in formats for f in PDF) and (label in ("shipped", "15") or args.pdf_large)
         modules = sum(1 for _ in course.glob("*.md")) + sum(1 for _ in course.glob("*/index.md"))
-        runs = args.runs if modules < 1000 else 1
+        # Whole builds of a course without PDFs take a second or two, and on a shared machine one round
+        # moves by a fifth either way: such a course gets at least CHEAP_RUNS rounds.
+        runs = 1 if modules >= 1000 else args.runs if with_pdf else max(args.runs, CHEAP_RUNS)
         entry = results["courses"][label] = {"modules": modules}
         # The PDFs' own cost is measured again (and compared) by the whole builds below: one stage run is enough.
         entry["stages"] = stage_table(course, WEB_SCORM + (PDF if with_pdf else []), 1 if with_pdf else runs)
