@@ -191,15 +191,15 @@ def _share_out(function: Callable[[T], R], items: Sequence[T], cursor: Cursor, c
     return [results[index] for index in range(len(items))]
 
 
-_END, _QUIT = "end", "quit"
-"""What the sending thread is told after the results: send the end mark (None) and stop; stop."""
+_END, _QUIT = object(), object()
+"""What the sending thread is told after the results: send the end mark (None); stop sending."""
 
 
 def _send_all(outbox: queue.SimpleQueue, connection) -> None:
     """Send every result put in *outbox* until told to stop; stop early if the other side is gone."""
     try:
-        while (message := outbox.get()) != _QUIT:
-            connection.send(None if message == _END else message)
+        while (message := outbox.get()) is not _QUIT:
+            connection.send(None if message is _END else message)
     except (OSError, ValueError):
         pass
 
