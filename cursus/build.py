@@ -85,24 +85,28 @@ def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOpt
             # With two processes, the second renders half of the Markdown and then builds one family.
             if options.jobs == 2 and len(groups) > 1 and can_fork():
                 partner = Forked(groups[1], tree)
-            course = check(course_dir, options.strict, reporter, cache, options.jobs, partner).course
-            _check_module_option(course, options)
-            views = {TRAINER: course, LEARNER: for_learners(course)}
-            _run_builders(builders, views, tree, reporter, options.jobs, caches, partner)
-            reporter.diagnostics(diagnostics)
-            if diagnostics.failed(options.strict):
-                raise CourseInvalid(diagnostics, options.strict)
-            tree.commit()
-            published = True
+            try:
+                course = check(course_dir, options.strict, reporter, cache, options.jobs, partner).course
+                _check_module_option(course, options)
+                views = {TRAINER: course, LEARNER: for_learners(course)}
+                _run_builders(builders, views, tree, reporter, options.jobs, caches, partner)
+                reporter.diagnostics(diagnostics)
+                if diagnostics.failed(options.strict):
+                    raise CourseInvalid(diagnostics, options.strict)
+                tree.commit()
+                published = True
+            finally:
+                # On failure, no process may go on writing into the staging folder that is about to be
+                # removed, and what the caches staged goes first (the output folder, if this build made
+                # it, is removed only when empty).
+                if partner is not None:
+                    partner.stop()
+                if not published:
+                    for staged in caches:
+                        staged.discard()
     finally:
-        # On failure, no process may go on writing into the staging folder that is being removed.
-        if partner is not None:
-            partner.stop()
         for builder in builders:
             builder.close()
-        if not published:
-            for staged in caches:
-                staged.discard()
     for done in caches:
         done.save()
     return course

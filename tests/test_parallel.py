@@ -47,6 +47,35 @@ def test_one_and_several_processes_build_the_same_bytes(course: Path, tmp_path: 
     assert [name for name in serial if serial[name] != parallel[name]] == []
 
 
+SLOW_CHECKS = (
+    "import cursus.build\nchecks = cursus.build.check_course\n"
+    "def slow(*args):\n    time.sleep(0.5)\n    return checks(*args)\n"
+    "cursus.build.check_course = slow\n"
+)
+"""Checks slowed down, so that the website's process has finished and staged its page cache when they fail."""
+
+
+def test_a_course_that_fails_its_checks_while_the_website_builds_leaves_nothing(course: Path, tmp_path: Path):
+    """With two processes the website's process starts building before the parent has checked the
+    course; when the checks find a mistake, that process is stopped and what it staged removed before
+    the staging folder goes, so nothing is left, not even the output folder the build made."""
+    broken = tmp_path / "course"
+    subprocess.run(["cp", "-r", str(course), str(broken)], check=True)
+    first = sorted(p for p in broken.rglob("*.md") if p.name != "README.md")[0]
+    first.write_text(first.read_text("utf-8") + "\nZie ook [elders](" + first.name + "#bestaat-niet).\n", "utf-8")
+    out = tmp_path / "out"
+    script = (
+        "import sys, time\nimport cursus.cli\n" + SLOW_CHECKS +
+        f"sys.argv = ['cursus', 'build', {str(broken)!r}, '-f', 'web', '-f', 'scorm12', '-f', 'scorm2004', '--jobs', '2', '--out', {str(out)!r}]\n"
+        "cursus.cli.main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+
+    assert result.returncode == 1 and "#bestaat-niet' does not exist" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists(), sorted(str(p.relative_to(out)) for p in out.rglob("*"))[:5]
+
+
 def test_a_problem_found_in_a_worker_is_reported_with_its_line(course: Path, tmp_path: Path):
     broken = tmp_path / "course"
     subprocess.run(["cp", "-r", str(course), str(broken)], check=True)
