@@ -43,7 +43,7 @@ def load_course(root: Path, diagnostics: Diagnostics, cache: RenderCache | None 
     With a *cache*, a module whose body, place and links are unchanged is not rendered again. With
     *jobs* > 1, a course with many modules to render renders them in that many processes. With a
     *partner* (a process not yet forked, and what it does with the course once loaded), the partner
-    renders half of the modules and goes on with the course it loaded from them and the others.
+    shares the rendering of the modules and goes on with the course assembled from all of them.
     """
     root = Path(root)
     config_path = root / "course.yml"
@@ -219,9 +219,14 @@ def _render_bodies(root: Path, sources: list[ModuleSource], renderer: Renderer, 
         return {s.stem: (dataclasses.replace(r, key=keys[s.stem]), problems) for s, (r, problems) in zip(longest_first, rendered_all)}
 
     if partner:
-        # A partner renders every other module; it needs no cache and reports nothing itself.
+        # The partner renders modules beside this process, then goes on with every body; it needs no
+        # cache and reports nothing itself.
         process, then = partner
-        results = keyed(process.share(render, longest_first, lambda done: then(bodies | {k: r for k, (r, _) in keyed(done).items()})))
+
+        def go_on(rendered_all: list) -> object:
+            return then(bodies | {stem: body for stem, (body, _) in keyed(rendered_all).items()})
+
+        results = keyed(process.share(render, longest_first, go_on))
     else:
         results = keyed(fork_map(render, longest_first, jobs if len(missing) >= PARALLEL_MIN else 1))
     for source in missing:

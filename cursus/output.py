@@ -73,10 +73,6 @@ class OutputFolder:
         """Write a UTF-8 text file with Unix line endings."""
         self.write_bytes(relative, text.encode("utf-8"))
 
-    def copy(self, source: Path, relative: str) -> None:
-        """Copy a source file into the output."""
-        self.write_bytes(relative, Path(source).read_bytes())
-
     def _is_published(self, key: str, data: bytes) -> bool:
         """Tell whether the published folder holds the file *key* with exactly *data* in it."""
         if self.published is None:
