@@ -429,6 +429,20 @@ def test_cards_are_cut_two_to_a_row_and_a_form_leaves_room_to_write(mini_pdf):
     assert form["samengevat?"][1] - form["gesteld?"][1] > 20, "an empty cell of a form is a box to write in"
 
 
+def test_a_sheet_of_up_to_eight_cards_is_one_page_to_copy(shipped_pdf):
+    """Eight observation cards or eight stories for the envelopes: a trainer copies one page per
+    sheet, and no page of the copy sheets holds only the licence line."""
+    guide = shipped_pdf / "kinderarmoede-sociaal-domein-trainershandleiding.pdf"
+    text = pages(guide)
+    for sheet in ("Observatiekaarten", "Verhalen voor de enveloppen"):
+        first = [i for i, page in enumerate(text) if f"{sheet} · 1/8" in page]
+        last = [i for i, page in enumerate(text) if f"{sheet} · 8/8" in page]
+        assert first and first == last, f"{sheet}: cards 1 and 8 on pages {first} and {last}"
+    licence = "kopiëren voor je eigen training mag"
+    alone = [i + 1 for i, page in enumerate(text) if licence in page and len(re.sub(r"\d+", "", page.replace(licence, ""))) < 80]
+    assert alone == [], f"pages with only the licence line: {alone}"
+
+
 # -- Options ---------------------------------------------------------------------------------------
 
 def test_same_sources_give_the_same_bytes(mini_pdf, tmp_path):
