@@ -82,7 +82,7 @@ def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOpt
             builder.prepare()
         with OutputTree(out_dir) as tree:
             groups = _groups(builders)
-            # With two processes, the second renders half of the Markdown and then builds one family.
+            # With two processes, the second shares the Markdown with this one and then builds one family.
             if options.jobs == 2 and len(groups) > 1 and can_fork():
                 partner = Forked(groups[1], tree)
             try:
