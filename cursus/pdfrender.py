@@ -16,6 +16,8 @@ import logging
 import os
 import subprocess
 import sys
+import types
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,6 +141,25 @@ def _keep_page_references() -> None:
     pydyf.PDF.page_references = property(page_references)
 
 
+def _compress_at_zlibs_default() -> None:
+    """Make pydyf compress the PDF's streams at zlib's default level (6) instead of its highest (9).
+
+    pydyf (0.13) compresses every page's drawing and every font at level 9. For the 109-page
+    benchmark workbook that took 165 ms of the worker's CPU; level 6 takes 41 ms and makes the
+    compressed streams 3 % larger (378 instead of 367 KB). The PDF reads and looks the same.
+    Done in the worker process only; a pydyf that does not compress through ``zlib`` is left alone.
+    """
+    import pydyf
+
+    if getattr(pydyf, "zlib", None) is not zlib:
+        return
+
+    def compressobj(level: int = zlib.Z_DEFAULT_COMPRESSION, *args, **kwargs):
+        return zlib.compressobj(min(level, 6), *args, **kwargs)
+
+    pydyf.zlib = types.SimpleNamespace(compress=zlib.compress, compressobj=compressobj)
+
+
 def _lay_out_page_numbers_once() -> None:
     """Lay out a page that prints another page's number once or twice, not three times.
 
@@ -243,6 +264,7 @@ def prepare_worker() -> None:
     _import_weasyprint()  # before the job arrives: that is what starting ahead is for
     _keep_page_references()
     _lay_out_page_numbers_once()
+    _compress_at_zlibs_default()
     gc.disable()
 
 

@@ -331,6 +331,42 @@ def _assert_inside_margins(pdf: Path, page: int, tmp_path: Path) -> None:
     assert box[1] >= 5 * px and box[3] <= height - 5 * px, (pdf.name, page, box)
 
 
+def test_running_headers_and_page_numbers_sit_at_the_outer_edge(printed):
+    """On a right-hand page the running header and the page number end at the outer (right) margin;
+    on a left-hand page they start at the outer (left) margin, as a reader leafing through expects."""
+    course, workbook, guide = printed
+    for pdf in (workbook, guide):
+        count = len(pages(pdf))
+        checked = 0
+        for number in range(4, min(count, 30)):
+            found = subprocess.run(["pdftotext", "-bbox", "-f", str(number), "-l", str(number), str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+            boxes = [(float(a) / MM, float(b) / MM, float(c) / MM, float(d) / MM, w) for a, b, c, d, w in
+                     re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]+)</word>', found)]
+            header = [box for box in boxes if box[3] < 20]
+            footer = [box for box in boxes if box[1] > 297 - 22 and box[4] == str(number)]
+            if not header or not footer:
+                continue  # a part title page or a copy sheet: no running header
+            checked += 1
+            for line in (header, footer):
+                if number % 2:  # a right-hand page: ends at 210 - 15 mm
+                    assert abs(max(box[2] for box in line) - 195) < 1, (pdf.name, number, line)
+                else:  # a left-hand page: starts at 15 mm
+                    assert abs(min(box[0] for box in line) - 15) < 1, (pdf.name, number, line)
+        assert checked >= 2, pdf.name
+
+
+def test_the_pdf_streams_are_compressed_at_zlibs_default_level(mini_pdf):
+    """The PDF worker compresses at zlib's level 6, not pydyf's 9: a quarter of the CPU for
+    streams 3 % larger (``pdfrender._compress_at_zlibs_default``). Every compressed stream of the
+    workbook says so in its zlib header (level 9 writes 78 DA); a pydyf upgrade that no longer goes
+    through ``zlib`` leaves the mend out, and this fails."""
+    data = (mini_pdf / "mini-werkboek.pdf").read_bytes()
+    streams = re.findall(rb"/FlateDecode.*?stream\n(..)", data, re.S)
+    assert len(streams) > 5
+    assert set(streams) == {b"\x78\x9c"}
+    subprocess.run(["pdftotext", str(mini_pdf / "mini-werkboek.pdf"), "-"], capture_output=True, check=True)
+
+
 # -- Content of each document ----------------------------------------------------------------------
 
 def test_workbook_asks_without_answers_and_keys_them_at_the_back(mini_pdf):
