@@ -211,13 +211,47 @@ class _SortedOnce(Registry):
         super().deregister(name, strict)
 
 
+BRACKET = re.compile(r"[\[\]]")
+
+
+def bracket_ends(data: str) -> list[int | None]:
+    """Return what Python-Markdown's ``LinkInlineProcessor._findBracketEnds`` returns, sooner.
+
+    For each index of *data*: the index just past the ``]`` that closes a bracket opened before it
+    (the first index where the bracket depth falls below the depth at that index), or None. Python-
+    Markdown (3.8 and later) walks every character of a paragraph that holds a link, in Python: a
+    sixth of the time 150 modules took to render. Depth changes only at a bracket, so this walks the
+    brackets (found by a regular expression) and fills the indexes between two of them at once."""
+    ends: list[int | None] = [None] * (len(data) + 1)
+    waiting: list[tuple[int, int, int]] = []
+    """Runs of indexes with one depth (first, past the last, depth) still waiting for their end;
+    depths never fall from bottom to top."""
+    depth = start = 0
+    for bracket in BRACKET.finditer(data):
+        at = bracket.start()
+        while waiting and depth < waiting[-1][2]:
+            first, past, _ = waiting.pop()
+            ends[first:past] = [start] * (past - first)
+        waiting.append((start, at + 1, depth))
+        depth += 1 if data[at] == "[" else -1
+        start = at + 1
+    while waiting and depth < waiting[-1][2]:
+        first, past, _ = waiting.pop()
+        ends[first:past] = [start] * (past - first)
+    return ends
+
+
 class Quicker(markdown.Extension):
     """Spare Python-Markdown work it repeats for every piece of text; the HTML is the same, only sooner:
-    inline patterns only where their trigger occurs, block processors sorted once, and whether a tag
-    is block-level (a search through a list of 60 names, some 50,000 times for 150 modules) remembered."""
+    inline patterns only where their trigger occurs, block processors sorted once, whether a tag is
+    block-level (a search through a list of 60 names, some 50,000 times for 150 modules) remembered,
+    and the ends of a paragraph's brackets found by walking its brackets, not all its characters."""
 
     def extendMarkdown(self, md):
         md.treeprocessors.register(_TriggeredInline(md), "inline", 20)
+        for pattern in md.inlinePatterns:
+            if hasattr(pattern, "_findBracketEnds"):  # links, images, references (Python-Markdown 3.8+)
+                pattern._findBracketEnds = bracket_ends
         md.parser.blockprocessors.__class__ = _SortedOnce
         md.parser.blockprocessors._order = None
         known: dict = {}

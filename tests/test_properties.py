@@ -124,6 +124,23 @@ def test_the_inline_shortcut_is_the_loop_python_markdown_runs():
     assert tried and set(tried) <= {"ReferenceInlineProcessor", "LinkInlineProcessor", "ShortReferenceInlineProcessor"}
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="[]a ](![", max_size=60))
+def test_bracket_ends_are_python_markdowns(text: str):
+    """cursus finds where each bracket of a paragraph closes by walking the brackets only
+    (``render.bracket_ends``); for any text it gives what Python-Markdown's own walk gives, and
+    every pattern that uses the walk (links, images, references) uses cursus's."""
+    import markdown
+    from markdown.inlinepatterns import LinkInlineProcessor
+
+    from cursus.render import Quicker, bracket_ends, extensions
+
+    assert bracket_ends(text) == LinkInlineProcessor._findBracketEnds(text)
+    md = markdown.Markdown(extensions=extensions() + [Quicker()], output_format="html")
+    users = [pattern for pattern in md.inlinePatterns if isinstance(pattern, LinkInlineProcessor)]
+    assert len(users) >= 4 and all(pattern._findBracketEnds is bracket_ends for pattern in users)
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.lists(markdown_line, max_size=12), st.sampled_from(["\n", "\n\n", "\n\n\n"]))
 def test_taking_plain_paragraphs_first_never_changes_the_html(lines: list[str], separator: str):
