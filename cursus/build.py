@@ -47,12 +47,13 @@ class Silent:
 
 
 def check(course_dir: Path, strict: bool = False, reporter: Reporter = Silent(), cache: RenderCache | None = None,
-          jobs: int = 1, partner: Forked | None = None) -> Loaded:
+          jobs: int = 1, partner: Forked | None = None, screens: bool = False) -> Loaded:
     """Load and check a course; report every problem; raise if the course cannot be built. A *partner*
-    (builders to run in a forked process) is forked while loading and shares the rendering."""
+    (builders to run in a forked process) is forked while loading and shares the rendering. With
+    *screens*, each module's body is also rendered as a web page shows it (``Module.learner_html``)."""
     diagnostics = Diagnostics()
     with reporter.step("load"):
-        loaded = load_course(Path(course_dir), diagnostics, cache, jobs, partner and partner.partnering())
+        loaded = load_course(Path(course_dir), diagnostics, cache, jobs, partner and partner.partnering(), screens)
     with reporter.step("check"):
         check_course(loaded, diagnostics)
     reporter.diagnostics(diagnostics)
@@ -86,7 +87,8 @@ def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOpt
             if options.jobs == 2 and len(groups) > 1 and can_fork():
                 partner = Forked(groups[1], tree)
             try:
-                course = check(course_dir, options.strict, reporter, cache, options.jobs, partner).course
+                screens = any(builder.screen_bodies for builder in builders)
+                course = check(course_dir, options.strict, reporter, cache, options.jobs, partner, screens).course
                 _check_module_option(course, options)
                 views = {TRAINER: course, LEARNER: for_learners(course)}
                 _run_builders(builders, views, tree, reporter, options.jobs, caches, partner)

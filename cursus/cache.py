@@ -31,7 +31,7 @@ _MEMORY: dict[Path, tuple[tuple[int, int, int], dict, dict]] = {}
 """Entries by cache file (pickled, and those unpickled so far), with the file's inode, size and
 modification time when they were read or saved."""
 
-CODE = ("blocks.py", "cache.py", "loader.py", "model.py", "render.py")
+CODE = ("blocks.py", "cache.py", "loader.py", "model.py", "render.py", "templating.py")
 """The sources whose change changes how a module renders."""
 
 

@@ -12,11 +12,12 @@ from typing import Callable
 from cursus.blocks import parse_body
 from cursus.cache import RenderCache
 from cursus.diagnostics import Diagnostics
-from cursus.model import Course, Goal, Module, Part, Session
+from cursus.model import Course, Goal, Module, Part, Session, without_trainer
 from cursus.parallel import Partner, fork_map
 from cursus.render import LinkRef, ModuleContext, Renderer
 from cursus.schema import COURSE, MODULE, validate
 from cursus.source import Lines, load_yaml, read_text, split_front_matter
+from cursus.templating import screen_renderer, templates_fingerprint
 
 
 PARALLEL_MIN = 24
@@ -37,13 +38,15 @@ class Loaded:
 
 
 def load_course(root: Path, diagnostics: Diagnostics, cache: RenderCache | None = None, jobs: int = 1,
-                partner: tuple[Partner, Callable[[Course], object]] | None = None) -> Loaded:
+                partner: tuple[Partner, Callable[[Course], object]] | None = None, screens: bool = False) -> Loaded:
     """Load ``course.yml`` and every module it lists; report problems instead of raising.
 
     With a *cache*, a module whose body, place and links are unchanged is not rendered again. With
     *jobs* > 1, a course with many modules to render renders them in that many processes. With a
     *partner* (a process not yet forked, and what it does with the course once loaded), the partner
     shares the rendering of the modules and goes on with the course assembled from all of them.
+    With *screens*, each body is also rendered as a web page shows it, in the same processes
+    (``Module.learner_html``).
     """
     root = Path(root)
     config_path = root / "course.yml"
@@ -66,13 +69,14 @@ def load_course(root: Path, diagnostics: Diagnostics, cache: RenderCache | None 
     files = _module_files(root, config, lines, config_path, diagnostics)
     sources = {stem: source for stem, (path, real) in files.items() if (source := _read_module(stem, path, real, diagnostics))}
     renderer = Renderer({source.real: source.meta["id"] for source in sources.values()})
+    screen = screen_renderer(root, config["language"]) if screens else None
     links: list[LinkRef] = []
 
     def assemble(bodies: dict[str, RenderedBody]) -> Course:
         return _course(root, config, {stem: _module(source, bodies[stem], links) for stem, source in sources.items()})
 
     shared = partner and (partner[0], lambda bodies: partner[1](assemble(bodies)))
-    bodies = _render_bodies(root, list(sources.values()), renderer, diagnostics, cache or RenderCache(None), jobs, shared)
+    bodies = _render_bodies(root, list(sources.values()), renderer, screen, diagnostics, cache or RenderCache(None), jobs, shared)
     real_paths = {source.path: source.real for source in sources.values()}
     return Loaded(assemble(bodies), links, lines, listed, real_paths)
 
@@ -189,18 +193,22 @@ class RenderedBody:
     headings: tuple
     media: tuple
     links: tuple
+    learner_html: str = ""
+    """The learner view of the body as a web page shows it, when it was asked for (``Module.learner_html``)."""
     key: str = ""
     """The cache key it was rendered under: a hash of everything it was rendered from."""
 
 
-def _render_bodies(root: Path, sources: list[ModuleSource], renderer: Renderer, diagnostics: Diagnostics,
-                   cache: RenderCache, jobs: int, partner: tuple[Partner, Callable[[dict], object]] | None = None
-                   ) -> dict[str, RenderedBody]:
-    """Render every module's body, or take it from the cache; the rendering may be spread over *jobs*
-    processes, or shared with a *partner* that goes on with every body."""
+def _render_bodies(root: Path, sources: list[ModuleSource], renderer: Renderer, screen: Callable[[tuple], str] | None,
+                   diagnostics: Diagnostics, cache: RenderCache, jobs: int,
+                   partner: tuple[Partner, Callable[[dict], object]] | None = None) -> dict[str, RenderedBody]:
+    """Render every module's body (and with *screen*, its learner view for web pages), or take it
+    from the cache; the rendering may be spread over *jobs* processes, or shared with a *partner*
+    that goes on with every body."""
     real_root = root.resolve()
+    templates = templates_fingerprint(root) if screen else ""
     keys = {
-        source.stem: cache.key(source.real, real_root, source.meta["id"], source.body_line, renderer.fingerprint, source.body)
+        source.stem: cache.key(source.real, real_root, source.meta["id"], source.body_line, renderer.fingerprint, templates, source.body)
         for source in sources
     }
     bodies: dict[str, RenderedBody] = {}
@@ -213,7 +221,7 @@ def _render_bodies(root: Path, sources: list[ModuleSource], renderer: Renderer, 
     # Rendered longest first, so that the workers finish together rather than one waiting on the
     # other's last module; taken in course order, so problems are reported in that order.
     longest_first = sorted(missing, key=lambda source: -len(source.body))
-    render = functools.partial(_render_alone, root, renderer)
+    render = functools.partial(_render_alone, root, renderer, screen)
 
     def keyed(rendered_all: list) -> dict[str, tuple[RenderedBody, list]]:
         return {s.stem: (dataclasses.replace(r, key=keys[s.stem]), problems) for s, (r, problems) in zip(longest_first, rendered_all)}
@@ -238,10 +246,15 @@ def _render_bodies(root: Path, sources: list[ModuleSource], renderer: Renderer, 
     return bodies
 
 
-def _render_alone(root: Path, renderer: Renderer, source: ModuleSource) -> tuple[RenderedBody, list]:
-    """Render one module's body; return it with the problems it reported (picklable, for worker processes)."""
+def _render_alone(root: Path, renderer: Renderer, screen: Callable[[tuple], str] | None,
+                  source: ModuleSource) -> tuple[RenderedBody, list]:
+    """Render one module's body (and with *screen*, its learner view for web pages); return it with
+    the problems it reported (picklable, for worker processes)."""
     diagnostics = Diagnostics()
-    return _render_body(root, source, renderer, diagnostics), diagnostics.items
+    rendered = _render_body(root, source, renderer, diagnostics)
+    if screen is not None and not diagnostics.errors:
+        rendered = dataclasses.replace(rendered, learner_html=screen(without_trainer(rendered.body)))
+    return rendered, diagnostics.items
 
 
 def _module(source: ModuleSource, rendered: RenderedBody, links: list) -> Module:
@@ -253,7 +266,7 @@ def _module(source: ModuleSource, rendered: RenderedBody, links: list) -> Module
         id=meta["id"], title=str(meta["title"]).strip(), part=meta.get("part", ""), duration=meta["duration"],
         summary=str(meta.get("summary", "")).strip(), goals=goals, body=rendered.body,
         headings=rendered.headings, media=rendered.media, path=path, stem=source.stem, lines=lines,
-        rendered_from=rendered.key,
+        rendered_from=rendered.key, learner_html=rendered.learner_html,
     )
 
 

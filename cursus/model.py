@@ -143,6 +143,11 @@ class Module:
     rendered_from: str = field(default="", repr=False, compare=False)
     """The hash of everything the body, headings and media were rendered from (the render cache's
     key), so that a page cache can recognise the module without reading its whole body."""
+    learner_html: str = field(default="", repr=False, compare=False)
+    """The learner view of the body as a web page shows it (``partials/body.html``, medium 'screen'),
+    rendered while loading so that the website and the SCORM packages share it; empty when it was
+    not. A module made from this one with other content in its body (``dataclasses.replace``)
+    must empty it; ``for_learners`` keeps it, since it makes exactly the body it was rendered from."""
 
     def blocks(self, kind: str | None = None) -> list[Block]:
         """Return every block of the module (nested ones too), optionally of one kind."""
@@ -281,7 +286,7 @@ def _learners_module(module: Module) -> Module:
     """Return the module without its trainer blocks (the module itself when it has none)."""
     if not has_trainer_blocks(module):
         return module
-    body = remembered(_LEARNER_BODIES, module.body, lambda: _without_trainer(module.body), keep=10_000)
+    body = remembered(_LEARNER_BODIES, module.body, lambda: without_trainer(module.body), keep=10_000)
     return dataclasses.replace(module, body=body)
 
 
@@ -290,14 +295,14 @@ def has_trainer_blocks(module: Module) -> bool:
     return any(block.trainer_only for block in module._blocks)
 
 
-def _without_trainer(nodes: tuple) -> tuple:
+def without_trainer(nodes: tuple) -> tuple:
     """Drop trainer blocks from a body, at every depth; a body without any is returned as it is."""
     kept = []
     for node in nodes:
         if isinstance(node, Block):
             if node.trainer_only:
                 continue
-            body = _without_trainer(node.body)
+            body = without_trainer(node.body)
             if body is not node.body:
                 node = dataclasses.replace(node, body=body)
         kept.append(node)

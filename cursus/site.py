@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Callable
 
 import jinja2
+from markupsafe import Markup
 
 from cursus.cache import RenderCache
 from cursus.model import Block, Course, Html, Media, Module, Part, has_trainer_blocks, remembered
-from cursus.templating import search_path, ui_strings
+from cursus.templating import search_path, templates_fingerprint, ui_strings
 
 SECTION = re.compile(r'(<h2\b[^>]*\bid="[^"]+"[^>]*>.*?</h2>)', re.S)
 SECTION_ID = re.compile(r'\bid="([^"]+)"')
@@ -30,8 +31,6 @@ SCRIPT_STRINGS = (
 """The UI strings that ``cursus.js`` needs, handed to it as JSON in every page."""
 PAGE_CODE = ("site.py", "templating.py", "builders/web.py", "builders/scorm.py")
 """The sources whose change changes the bytes of a module page (besides the templates)."""
-TEMPLATE_SUFFIXES = (".html", ".yml")
-"""Templates and UI strings: the files of the template search path a module page is made from."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +64,13 @@ class ModulePage:
     def label(self) -> str:
         """The module's number as shown before its title."""
         return str(self.number)
+
+    @property
+    def body_html(self) -> Markup | str:
+        """The module's body as rendered while loading (``Module.learner_html``) when the page shows
+        the learner view it was rendered from; otherwise empty, and the page renders the body itself."""
+        module = self.module
+        return Markup(module.learner_html) if module.learner_html and not has_trainer_blocks(module) else ""
 
     @property
     def has_reflections(self) -> bool:
@@ -341,7 +347,7 @@ share them."""
 
 def _shared(course: Course) -> tuple[tuple[str, str], dict[int, tuple[Module, str]]]:
     """Return the course's and templates' fingerprints and the module fingerprints found so far, for *course*."""
-    return remembered(_COURSES, course, lambda: ((_course_fingerprint(course), _templates_fingerprint(course)), {}))
+    return remembered(_COURSES, course, lambda: ((_course_fingerprint(course), templates_fingerprint(course.root)), {}))
 
 
 def _course_fingerprint(course: Course) -> str:
@@ -349,15 +355,6 @@ def _course_fingerprint(course: Course) -> str:
     settings = {f.name: getattr(course, f.name) for f in dataclasses.fields(course) if f.name != "parts"}
     outline = [(p.id, p.title, [(m.id, m.title, m.duration, m.summary) for m in p.modules]) for p in course.parts]
     return repr((settings, outline))
-
-
-def _templates_fingerprint(course: Course) -> str:
-    """Return a hash of every template and UI-strings file on the course's template search path."""
-    digest = hashlib.sha256()
-    for folder in search_path(course):
-        for path in sorted(p for p in folder.rglob("*") if p.suffix in TEMPLATE_SUFFIXES and p.is_file()):
-            digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 @lru_cache(maxsize=1)

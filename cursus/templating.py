@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import traceback
 from functools import lru_cache
 from pathlib import Path
 from stat import S_ISREG
-from typing import Iterator
+from typing import Callable, Iterator
 
 import jinja2
 import jinja2.bccache
@@ -18,6 +19,8 @@ from cursus.diagnostics import CourseInvalid, CursusError, Diagnostics
 from cursus.model import Course, remembered
 from cursus.source import load_yaml, read_text
 
+TEMPLATE_SUFFIXES = (".html", ".yml")
+"""Templates and UI strings: the files of the template search path that pages are made from."""
 BUILTIN = Path(__file__).resolve().parent.parent / "templates"
 """The built-in templates and static assets (``templates/`` at the top of the repository)."""
 
@@ -74,7 +77,11 @@ COMPILED = _CompiledTemplates()
 
 def search_path(course: Course) -> list[Path]:
     """Return the template folders in lookup order: the course's ``templates/`` overrides the built-in ones."""
-    own = course.root / "templates"
+    return _search_path(course.root)
+
+
+def _search_path(root: Path) -> list[Path]:
+    own = root / "templates"
     return [own, BUILTIN] if own.is_dir() else [BUILTIN]
 
 
@@ -89,8 +96,15 @@ def environment(course: Course) -> jinja2.Environment:
 
 
 def _new_environment(course: Course) -> jinja2.Environment:
+    env = _bare_environment(search_path(course), course.language)
+    env.globals["course"] = course
+    return env
+
+
+def _bare_environment(folders: list[Path], language: str) -> jinja2.Environment:
+    """Return the environment of a course's templates, without the course itself."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(p) for p in search_path(course)]),
+        loader=jinja2.FileSystemLoader([str(p) for p in folders]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -99,11 +113,45 @@ def _new_environment(course: Course) -> jinja2.Environment:
         auto_reload=False,
         bytecode_cache=COMPILED,
     )
-    strings = ui_strings(course.language, tuple(search_path(course)))
+    strings = ui_strings(language, tuple(folders))
     env.globals["t"] = lambda key, **values: strings[key].format(**values) if values else strings[key]
-    env.globals["course"] = course
     env.filters["minutes"] = lambda m: format_minutes(m, strings)
     return env
+
+
+def screen_renderer(root: Path, language: str) -> Callable[[tuple], str] | None:
+    """Return what renders a module's body as a web page shows it (``partials/body.html``, medium
+    'screen') before the course is put together: the loader renders every body once this way, for
+    the website and the SCORM packages alike, spread over the processes that render the Markdown.
+
+    None when the course has partials of its own (they may use what only a page knows) or UI strings
+    that cannot be read (the pages report them): its pages then render each body themselves. The
+    function returns '' for a body the partials cannot render, which a page then renders itself,
+    reporting the mistake as usual."""
+    folders = _search_path(root)
+    if (root / "templates" / "partials").exists():
+        return None
+    try:
+        template = _bare_environment(folders, language).get_template("partials/body.html")
+    except (CursusError, jinja2.TemplateError):
+        return None
+
+    def render(nodes: tuple) -> str:
+        try:
+            return template.render(nodes=nodes, medium="screen")
+        except (jinja2.TemplateError, KeyError):
+            return ""
+
+    return render
+
+
+def templates_fingerprint(root: Path) -> str:
+    """Return a hash of every template and UI-strings file on the template search path of the course in *root*."""
+    digest = hashlib.sha256()
+    for folder in _search_path(root):
+        for path in sorted(p for p in folder.rglob("*") if p.suffix in TEMPLATE_SUFFIXES and p.is_file()):
+            digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def ui_strings(language: str, folders: tuple[Path, ...]) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -259,3 +260,52 @@ def test_pages_rendered_in_a_forked_process_are_cached_for_the_next_build(mini: 
 
     build(mini, out, ["web", "scorm12", "scorm2004"], BuildOptions())
     assert pages == [] and renders == [], "every module and page came from the caches"
+
+
+def _published(out: Path) -> dict[str, bytes]:
+    """Return every page of the website and of both SCORM zips, with its bytes."""
+    import zipfile
+
+    files = {str(p.relative_to(out)): p.read_bytes() for p in sorted((out / "web").rglob("*.html"))}
+    for archive in sorted(out.glob("scorm*/*.zip")):
+        with zipfile.ZipFile(archive) as opened:
+            files |= {f"{archive.parent.name}/{name}": opened.read(name) for name in opened.namelist() if name.endswith(".html")}
+    return files
+
+
+def test_each_body_is_rendered_once_for_the_website_and_both_packages(mini: Path, tmp_path: Path, monkeypatch):
+    """While loading, each module's body is rendered as a web page shows it, once, and the website and
+    both SCORM packages take it from there (``Module.learner_html``). Marked here, the mark is on every
+    module page of all three, in a SCO whose links to other SCOs were unwrapped too; and the pages are
+    the very bytes of pages that render each body themselves (a course with partials of its own)."""
+    formats = ["web", "scorm12", "scorm2004"]
+    build(mini, tmp_path / "shared", formats, BuildOptions())
+    own = tmp_path / "own"
+    shutil.copytree(mini, own)
+    shutil.copytree(ROOT / "templates" / "partials", own / "templates" / "partials")
+    build(own, tmp_path / "own-out", formats, BuildOptions())
+    shared, alone = _published(tmp_path / "shared"), _published(tmp_path / "own-out")
+    assert shared == alone and len(shared) == 10
+    # A link from module 'een' to 'twee' is plain text in the SCO of 'een', a link on the website.
+    assert 'href="twee.html' in shared["web/een.html"].decode()
+    assert 'href="twee.html' not in shared["scorm12/een.html"].decode()
+
+    screen_renderer = loader.screen_renderer
+    monkeypatch.setattr(loader, "screen_renderer", lambda *args: (lambda render: lambda nodes: render(nodes) + "<!-- GEDEELD -->")(screen_renderer(*args)))
+    build(mini, tmp_path / "marked", formats, BuildOptions())
+    marked = {name: data.decode() for name, data in _published(tmp_path / "marked").items() if name.endswith(("een.html", "twee.html"))}
+    assert len(marked) == 6 and all(page.count("<!-- GEDEELD -->") == 1 for page in marked.values()), marked.keys()
+
+
+def test_a_body_rendered_while_loading_follows_a_reworded_ui_string(mini: Path, tmp_path: Path):
+    """The cache of rendered bodies holds each body as a page shows it, so it is keyed by the
+    templates and UI strings too: a reworded label reaches the next build's pages."""
+    out = tmp_path / "out"
+    build(mini, out, ["web"], BuildOptions())
+    assert "Kennischeck" in (out / "web" / "een.html").read_text("utf-8")
+    strings = mini / "templates" / "i18n" / "nl.yml"
+    strings.parent.mkdir(parents=True)
+    strings.write_text("check: Test je kennis\n", "utf-8")
+    build(mini, out, ["web"], BuildOptions())
+    page = (out / "web" / "een.html").read_text("utf-8")
+    assert "Test je kennis" in page and "Kennischeck" not in page

@@ -52,6 +52,9 @@ class Builder:
     ``build`` (PDF layout, zips) before the others, the longest first."""
     family: ClassVar[str] = ""
     """Builders of one family share rendered pages, so they run in the same process."""
+    screen_bodies: ClassVar[bool] = False
+    """True when its pages show module bodies as a web page does (``Module.learner_html``): the
+    loader then renders each body that way once, for all such builders."""
 
     def __init__(self, options: BuildOptions, diagnostics: Diagnostics, pages: RenderCache | None = None):
         self.options = options

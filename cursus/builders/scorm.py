@@ -89,6 +89,7 @@ class ScormBuilder(Builder):
 
     audience = LEARNER
     family = "scorm"
+    screen_bodies = True
     api: ClassVar[str] = ""
     """The runtime API version ``scorm.js`` talks to: ``1.2`` or ``2004``."""
     manifest_template: ClassVar[str] = ""
@@ -364,7 +365,12 @@ def _metadata(course: Course, package: Package) -> Metadata:
 def _local_links(module: Module, pages: set[str]) -> Module:
     """Return the module with links to pages outside *pages* unwrapped (a SCO never opens another SCO)."""
     body = tuple(_local_node(node, pages) for node in module.body)
-    return module if _same(body, module.body) else dataclasses.replace(module, body=body)
+    if _same(body, module.body):
+        return module
+    # The body as rendered while loading holds the same links, unwrapped the same way; unless one
+    # is written in HTML the expression does not recognise: the page then renders the body itself.
+    html = _unlink_regular(module.learner_html, pages) if module.learner_html else None
+    return dataclasses.replace(module, body=body, learner_html=html or "")
 
 
 def _local_node(node, pages: set[str]):
@@ -405,8 +411,14 @@ def _unlink(html: str, pages: set[str]) -> str:
     parser takes; an ``<a`` it does not recognise (raw HTML written otherwise) goes to lxml."""
     if ".html" not in html:
         return html
+    unlinked = _unlink_regular(html, pages)
+    return _unlink_parsed(html, pages) if unlinked is None else unlinked
+
+
+def _unlink_regular(html: str, pages: set[str]) -> str | None:
+    """``_unlink`` for HTML whose every ``<a`` is a link as Python-Markdown writes it; None for other HTML."""
     if len(OPENING.findall(html)) != len(ANCHOR.findall(html)):
-        return _unlink_parsed(html, pages)
+        return None
     return ANCHOR.sub(lambda link: link.group(2) if _is_outside(htmllib.unescape(link.group(1)), pages) else link.group(0), html)
 
 

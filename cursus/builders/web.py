@@ -21,6 +21,7 @@ class WebBuilder(Builder):
     folder = "web"
     audience = LEARNER
     start = 1
+    screen_bodies = True
 
     def build(self, course: Course, out: OutputFolder) -> None:
         """Write every module page and the assets (the other pages and the media are ``extras``)."""
