@@ -85,7 +85,7 @@ def build(course_dir: Path, out_dir: Path, formats: list[str], options: BuildOpt
             groups = _groups(builders)
             # With two processes, the second shares the Markdown with this one and then builds one family.
             if options.jobs == 2 and len(groups) > 1 and can_fork():
-                partner = Forked(groups[1], tree)
+                partner = Forked(groups[1], tree, modules=cache)
             try:
                 screens = any(builder.screen_bodies for builder in builders)
                 course = check(course_dir, options.strict, reporter, cache, options.jobs, partner, screens).course
@@ -148,7 +148,7 @@ def _run_builders(builders: list[Builder], views: dict[str, Course], tree: Outpu
             for child in forked:
                 with template_errors():
                     child.make_extras(views)
-            handed = {id(b.pages) for child in forked for b in child.builders}
+            handed = {id(b.pages) for child in forked for b in child.builders} | {id(child.modules) for child in forked}
             for cache in caches:
                 if id(cache) not in handed:
                     cache.stage()
@@ -179,13 +179,16 @@ class Forked:
     family's page cache; it sends back the paths it wrote, its diagnostics and the staged cache file,
     so the build goes on as if it had run them itself."""
 
-    def __init__(self, builders: list[Builder], tree: OutputTree):
+    def __init__(self, builders: list[Builder], tree: OutputTree, modules: RenderCache | None = None):
         self.builders = builders
         self.folders = [tree.folder(b.folder, b.merge) for b in builders]
         self.call: ForkedCall | Partner | None = None
         self.extras = Cursor()
         self.staged = builders[0].pages.reserve()
         """Where the process stages its family's page cache (named here, so a failed build can remove it)."""
+        self.modules = modules
+        """The cache of rendered modules, which the loader's partner keeps and stages (see ``partnering``)."""
+        self.staged_modules = modules.reserve() if modules is not None else None
 
     @property
     def started(self) -> bool:
@@ -198,7 +201,10 @@ class Forked:
         return self
 
     def partnering(self) -> tuple[Partner, Callable[[Course], tuple]]:
-        """Return the loader's partner, not yet forked, and what it does with the course it loads."""
+        """Return the loader's partner, not yet forked, and what it does with the course it loads.
+
+        The partner keeps the bodies the loader rendered in its copy of the module cache (the loader
+        does that in the partner, not here) and stages it with its family's pages."""
         self.call = Partner(f"building {self.builders[0].name}")
         return self.call, lambda course: self._work({TRAINER: course, LEARNER: for_learners(course)})
 
@@ -215,7 +221,8 @@ class Forked:
             times.append((builder.name, time.perf_counter() - start))
         with template_errors():
             self.make_extras(views)
-        return times, [f.written for f in self.folders], first.diagnostics.items[known:], first.pages.stage(self.staged)
+        modules = self.modules.stage(self.staged_modules) if self.modules is not None else None
+        return times, [f.written for f in self.folders], first.diagnostics.items[known:], first.pages.stage(self.staged), modules
 
     def make_extras(self, views: dict[str, Course]) -> None:
         """Make the group's extras (files its builders' ``build`` left out): this process and the
@@ -235,12 +242,14 @@ class Forked:
 
     def join(self) -> list[tuple[str, float]]:
         """Wait for the process; take over its written files, diagnostics and pages; return each builder's time."""
-        times, written, problems, staged = self.call.result()
+        times, written, problems, staged, modules = self.call.result()
         for folder, paths in zip(self.folders, written):
             for path in paths:
                 folder.claim(path)
         self.builders[0].diagnostics.items.extend(problems)
         self.builders[0].pages.adopt(staged)
+        if self.modules is not None:
+            self.modules.adopt(modules)
         return times
 
 

@@ -227,23 +227,32 @@ def _render_bodies(root: Path, sources: list[ModuleSource], renderer: Renderer, 
         return {s.stem: (dataclasses.replace(r, key=keys[s.stem]), problems) for s, (r, problems) in zip(longest_first, rendered_all)}
 
     if partner:
-        # The partner renders modules beside this process, then goes on with every body; it needs no
-        # cache and reports nothing itself.
+        # The partner renders modules beside this process, then goes on with every body. It keeps the
+        # new ones in its copy of the cache, which it stages for this process to take over
+        # (``build.Forked``): this one goes on to check the course. It reports nothing itself.
         process, then = partner
 
         def go_on(rendered_all: list) -> object:
-            return then(bodies | {stem: body for stem, (body, _) in keyed(rendered_all).items()})
+            done = keyed(rendered_all)
+            _keep(cache, keys, done)
+            return then(bodies | {stem: body for stem, (body, _) in done.items()})
 
         results = keyed(process.share(render, longest_first, go_on))
     else:
         results = keyed(fork_map(render, longest_first, jobs if len(missing) >= PARALLEL_MIN else 1))
+        _keep(cache, keys, results)
     for source in missing:
         rendered, problems = results[source.stem]
         diagnostics.items.extend(problems)
         bodies[source.stem] = rendered
-        if not problems:
-            cache.put(keys[source.stem], rendered)
     return bodies
+
+
+def _keep(cache: RenderCache, keys: dict[str, str], results: dict[str, tuple[RenderedBody, list]]) -> None:
+    """Put the bodies rendered without a problem in the cache (those with one are rendered again next time, to report it)."""
+    for stem, (rendered, problems) in results.items():
+        if not problems:
+            cache.put(keys[stem], rendered)
 
 
 def _render_alone(root: Path, renderer: Renderer, screen: Callable[[tuple], str] | None,
