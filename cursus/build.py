@@ -148,7 +148,8 @@ def _run_builders(builders: list[Builder], views: dict[str, Course], tree: Outpu
             for child in forked:
                 with template_errors():
                     child.make_extras(views)
-            handed = {id(b.pages) for child in forked for b in child.builders} | {id(child.modules) for child in forked}
+            handed = {id(b.pages) for child in forked for b in child.builders}
+            handed |= {id(child.modules) for child in forked if child.modules is not None}
             for cache in caches:
                 if id(cache) not in handed:
                     cache.stage()
@@ -189,6 +190,7 @@ class Forked:
         self.modules = modules
         """The cache of rendered modules, which the loader's partner keeps and stages (see ``partnering``)."""
         self.staged_modules = modules.reserve() if modules is not None else None
+        """Where the loader's partner stages the module cache (named here, like ``staged``)."""
 
     @property
     def started(self) -> bool:
