@@ -193,6 +193,18 @@ def test_answers_survive_reload_and_browser_restart_and_are_exported(browser, mi
     assert "Module twee" not in markdown  # a module without an answer is not handed in
 
 
+def test_an_answer_handed_in_as_markdown_reads_as_typed(page, mini_web):
+    """The Markdown export escapes what a Markdown viewer would read as markup, and nothing else, so
+    the file a student hands in also reads as typed in a plain text editor."""
+    typed = "Ouders & kinderen {samen}, 50% minder stress\n#1 is rust\n*Belangrijk*: &amp; en <b>"
+    page.goto((mini_web / "een.html").as_uri())
+    page.fill("#een-r1-answer", typed)
+    wait_saved(page, "een-r1")
+    page.goto((mini_web / "reflections.html").as_uri())
+    markdown = download(page, "md").decode("utf-8")
+    assert "> Ouders & kinderen {samen}, 50% minder stress\n> \\#1 is rust\n> \\*Belangrijk\\*: \\&amp; en \\<b\\>\n" in markdown
+
+
 def test_an_answer_typed_just_before_leaving_the_page_is_kept(page, mini_web):
     """A learner who types and at once goes back or on (before the 400 ms save) keeps every word."""
     page.goto((mini_web / "een.html").as_uri())
@@ -217,7 +229,7 @@ def test_a_hostile_answer_is_only_ever_text(page, mini_web, tmp_path):
 
     markdown = download(page, "md").decode("utf-8")
     assert re.search(r"(?<!\\)<", markdown) is None  # no tag can open: every "<" is escaped
-    assert r"\<script\>" in markdown and r"\{\{ 7 \* 7 \}\}" in markdown
+    assert r"\<script\>" in markdown and r"{{ 7 \* 7 }} & more" in markdown
 
     exported = tmp_path / "export.html"
     exported.write_bytes(download(page, "html"))

@@ -291,8 +291,14 @@
     setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
   }
 
+  // Escape what Markdown would read as markup, and only that: an answer handed in as a .md file
+  // reads as typed in a plain text editor too. No '<' can open a tag; '&' is escaped only where it
+  // would start a character reference, '#' only where it would start a heading.
   function mdEscape(value) {
-    return value.replace(/[\\`*_{}\[\]<>#|&~]/g, '\\$&');
+    return value
+      .replace(/[\\`*_\[\]<>|~]/g, '\\$&')
+      .replace(/&(?=#?[0-9A-Za-z]+;)/g, '\\&')
+      .replace(/^(\s*)#/gm, '$1\\#');
   }
 
   function markdown(data) {
