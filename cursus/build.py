@@ -222,17 +222,21 @@ class Forked:
             builder.finish()
             times.append((builder.name, time.perf_counter() - start))
         with template_errors():
-            self.make_extras(views)
+            self.make_extras(views, forked=True)
         modules = self.modules.stage(self.staged_modules) if self.modules is not None else None
         return times, [f.written for f in self.folders], first.diagnostics.items[known:], first.pages.stage(self.staged), modules
 
-    def make_extras(self, views: dict[str, Course]) -> None:
+    def make_extras(self, views: dict[str, Course], forked: bool = False) -> None:
         """Make the group's extras (files its builders' ``build`` left out): this process and the
-        forked one take turns, each making the next file when it is free, so neither waits long."""
-        extras = [
-            (folder, path, make)
-            for builder, folder in zip(self.builders, self.folders) for path, make in builder.extras(views[builder.audience])
-        ]
+        forked one take turns, each making the next file when it is free, so neither waits long.
+        Those that keep something in their family's page cache (``Builder.cached_extras``) are made
+        by the forked process alone, first: it saves that cache."""
+        extras, own = [], []
+        for builder, folder in zip(self.builders, self.folders):
+            for path, make in builder.extras(views[builder.audience]):
+                (own if path in builder.cached_extras else extras).append((folder, path, make))
+        for folder, path, make in own if forked else ():
+            folder.write_bytes(path, make())
         while (index := self.extras.take()) < len(extras):
             folder, path, make = extras[index]
             folder.write_bytes(path, make())

@@ -309,3 +309,27 @@ def test_a_body_rendered_while_loading_follows_a_reworded_ui_string(mini: Path, 
     build(mini, out, ["web"], BuildOptions())
     page = (out / "web" / "een.html").read_text("utf-8")
     assert "Test je kennis" in page and "Kennischeck" not in page
+
+
+def test_the_search_index_of_a_forked_website_is_cached_for_the_next_build(mini: Path, tmp_path: Path, monkeypatch):
+    """With two jobs the website's process makes the search index itself, whatever the other process
+    is free to make, since it saves the page cache that keeps each module's search records: the
+    next build computes none of them again. (The website is slowed down here, so the other process
+    is free first.)"""
+    import time
+
+    from cursus.builders.web import WebBuilder
+
+    formats = ["web", "scorm12", "scorm2004"]
+    website = WebBuilder.build
+    monkeypatch.setattr(WebBuilder, "build", lambda self, *args: time.sleep(0.5) or website(self, *args))
+    out = tmp_path / "out"
+    build(mini, out, formats, BuildOptions(jobs=2))
+    assert "search-index.js" in {p.name for p in (out / "web").iterdir()}
+
+    monkeypatch.setattr(WebBuilder, "build", website)
+    computed = []
+    entries = site._module_entries
+    monkeypatch.setattr(site, "_module_entries", lambda module: computed.append(module.id) or entries(module))
+    build(mini, out, formats, BuildOptions())
+    assert computed == []

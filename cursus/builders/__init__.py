@@ -52,6 +52,9 @@ class Builder:
     ``build`` (PDF layout, zips) before the others, the longest first."""
     family: ClassVar[str] = ""
     """Builders of one family share rendered pages, so they run in the same process."""
+    cached_extras: ClassVar[tuple[str, ...]] = ()
+    """The extras (by path) whose making keeps something in the builder's page cache: in a build
+    with forked processes, the process that saves that cache makes them."""
     screen_bodies: ClassVar[bool] = False
     """True when its pages show module bodies as a web page does (``Module.learner_html``): the
     loader then renders each body that way once, for all such builders."""

@@ -22,6 +22,8 @@ class WebBuilder(Builder):
     audience = LEARNER
     start = 1
     screen_bodies = True
+    cached_extras = ("search-index.js",)
+    """The search index keeps each module's records in the page cache."""
 
     def build(self, course: Course, out: OutputFolder) -> None:
         """Write every module page and the assets (the other pages and the media are ``extras``)."""
